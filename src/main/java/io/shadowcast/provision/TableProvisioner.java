@@ -1,0 +1,101 @@
+package io.shadowcast.provision;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * The two DynamoDB tables and their indexes. Attribute and index names here are the contract with
+ * the stores in {@code presence} and {@code rollout} and with {@code deploy/aws/}.
+ */
+@ApplicationScoped
+public class TableProvisioner {
+
+    private static final Logger LOG = Logger.getLogger(TableProvisioner.class);
+
+    /** Timer table: one pending check per thing, found by the {@code due} index per shard. */
+    public static final String CHECK_KEY = "thingName";
+    public static final String DUE_INDEX = "due";
+    public static final String DUE_SHARD = "shard";
+    public static final String DUE_AT = "dueAt";
+    public static final String EXPIRES_AT = "expiresAt";
+
+    /** Rollout table: one record per object version, listed newest first by the {@code recent} index. */
+    public static final String ROLLOUT_KEY = "id";
+    public static final String RECENT_INDEX = "recent";
+    public static final String RECENT_PARTITION = "listKey";
+    public static final String RECENT_SORT = "startedAt";
+
+    private final DynamoDbClient dynamo;
+
+    TableProvisioner(DynamoDbClient dynamo) {
+        this.dynamo = dynamo;
+    }
+
+    void checksTable(String table) {
+        if (exists(table)) {
+            return;
+        }
+        dynamo.createTable(r -> r.tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        attribute(CHECK_KEY, ScalarAttributeType.S),
+                        attribute(DUE_SHARD, ScalarAttributeType.N),
+                        attribute(DUE_AT, ScalarAttributeType.N))
+                .keySchema(key(CHECK_KEY, KeyType.HASH))
+                .globalSecondaryIndexes(index(DUE_INDEX, DUE_SHARD, DUE_AT)));
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+        dynamo.updateTimeToLive(r -> r.tableName(table)
+                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+        LOG.infof("Created timer table %s", table);
+    }
+
+    void rolloutsTable(String table) {
+        if (exists(table)) {
+            return;
+        }
+        dynamo.createTable(r -> r.tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        attribute(ROLLOUT_KEY, ScalarAttributeType.S),
+                        attribute(RECENT_PARTITION, ScalarAttributeType.S),
+                        attribute(RECENT_SORT, ScalarAttributeType.N))
+                .keySchema(key(ROLLOUT_KEY, KeyType.HASH))
+                .globalSecondaryIndexes(index(RECENT_INDEX, RECENT_PARTITION, RECENT_SORT)));
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+        LOG.infof("Created rollout table %s", table);
+    }
+
+    private boolean exists(String table) {
+        try {
+            dynamo.describeTable(r -> r.tableName(table));
+            return true;
+        } catch (ResourceNotFoundException e) {
+            return false;
+        }
+    }
+
+    private static AttributeDefinition attribute(String name, ScalarAttributeType type) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(type).build();
+    }
+
+    private static KeySchemaElement key(String name, KeyType type) {
+        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+    }
+
+    private static GlobalSecondaryIndex index(String name, String partition, String sort) {
+        return GlobalSecondaryIndex.builder().indexName(name)
+                .keySchema(List.of(key(partition, KeyType.HASH), key(sort, KeyType.RANGE)))
+                .projection(p -> p.projectionType(ProjectionType.ALL))
+                .build();
+    }
+}
