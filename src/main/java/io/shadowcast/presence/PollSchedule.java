@@ -1,0 +1,65 @@
+package io.shadowcast.presence;
+
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import io.shadowcast.config.PresenceConfig;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs this replica's poll every {@code shadowcast.presence.poll-interval}. A poll still running
+ * when the next one is due makes that one skip, so polls of one replica never overlap.
+ */
+@Singleton
+public class PollSchedule {
+
+    private static final Logger LOG = Logger.getLogger(PollSchedule.class);
+
+    private final DuePoller poller;
+    private volatile boolean failing;
+
+    PollSchedule(DuePoller poller) {
+        this.poller = poller;
+    }
+
+    @Scheduled(identity = "presence-poll", every = "${shadowcast.presence.poll-interval:5s}",
+            delayed = "${shadowcast.presence.poll-interval:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = WhenDisabled.class)
+    void poll() {
+        try {
+            DuePoller.Report report = poller.poll();
+            if (failing) {
+                failing = false;
+                LOG.info("Presence poll works again");
+            }
+            if (report.claimed() > 0 || report.failed() > 0) {
+                LOG.infof("Presence poll: %d checks verified (%d alerts, %d suppressed), %d failed, %d taken by others",
+                        report.claimed(), report.notified(), report.suppressed(), report.failed(), report.lost());
+            }
+        } catch (RuntimeException e) {
+            // DynamoDB unreachable: the next poll tries again; the checks wait in the table. Logged once per outage.
+            if (!failing) {
+                failing = true;
+                LOG.warnf("Presence poll failed: %s; the next polls try again", e.getMessage());
+            } else {
+                LOG.debugf("Presence poll still failing: %s", e.getMessage());
+            }
+        }
+    }
+
+    /** The poller does nothing while the feature is disabled on this replica. */
+    @Singleton
+    static class WhenDisabled implements Scheduled.SkipPredicate {
+
+        private final PresenceConfig config;
+
+        WhenDisabled(PresenceConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !config.enabled();
+        }
+    }
+}
