@@ -41,7 +41,7 @@ public class TableProvisioner {
         this.dynamo = dynamo;
     }
 
-    void checksTable(String table) {
+    public void checksTable(String table) {
         if (exists(table)) {
             return;
         }
