@@ -105,10 +105,6 @@ public class CheckStore {
         this.clock = clock;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     /** Shard of a thing: stable for its name, so its check always lands in the same index partition. */
     public int shardOf(String thingName) {
         return Math.floorMod(thingName.hashCode(), settings.shards());

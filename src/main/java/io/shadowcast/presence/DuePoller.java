@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 public class DuePoller implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DuePoller.class);
+    private static final int FRUITLESS_ROUNDS = 3;
 
     /** Round size, verification parallelism and what to do when the shadow cannot tell. */
     public record Settings(int batchSize, int workers, boolean notifyWhenUnverified) {
@@ -83,11 +84,13 @@ public class DuePoller implements AutoCloseable {
 
     /**
      * Works off every check that is due now, in rounds of {@code batchSize}. Stops when a round comes
-     * back short, or claims nothing (the index lags behind claims for a moment on real DynamoDB, and a
-     * poll must not spin on what it already lost).
+     * back short, or after {@value #FRUITLESS_ROUNDS} rounds in a row that claimed nothing: other
+     * replicas are taking the checks, or the index still shows checks already claimed (it lags behind
+     * writes for a moment on DynamoDB), and a poll must not spin on those. The next poll goes on.
      */
     public Report poll() {
         Report total = Report.NONE;
+        int fruitless = 0;
         while (true) {
             List<PendingCheck> due = store.due(settings.batchSize());
             if (due.isEmpty()) {
@@ -95,7 +98,8 @@ public class DuePoller implements AutoCloseable {
             }
             Report round = round(due);
             total = total.plus(round);
-            if (due.size() < settings.batchSize() || round.claimed() == 0) {
+            fruitless = round.claimed() == 0 ? fruitless + 1 : 0;
+            if (due.size() < settings.batchSize() || fruitless >= FRUITLESS_ROUNDS) {
                 return total;
             }
         }

@@ -104,10 +104,6 @@ public class PresenceCounters {
         return (long) suppressed.get(reason).count();
     }
 
-    public long failures() {
-        return (long) failed.count();
-    }
-
     private static Counter event(MeterRegistry registry, String outcome) {
         return Counter.builder("shadowcast.presence.events").description("Presence events by what they changed")
                 .tag("outcome", outcome).register(registry);

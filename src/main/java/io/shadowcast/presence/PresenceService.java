@@ -2,6 +2,7 @@ package io.shadowcast.presence;
 
 import io.shadowcast.config.PresenceConfig;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -70,8 +71,8 @@ public class PresenceService {
             String messageId = notifier.recovered(alert, connectedAt);
             counters.recovered();
             LOG.infof("Thing %s back online at %s after %s: recovery notice published (SNS message %s)",
-                    alert.thingName(), connectedAt, AlertText.duration(java.time.Duration.between(alert.disconnectedAt(),
-                            connectedAt)), messageId);
+                    alert.thingName(), connectedAt,
+                    AlertText.duration(Duration.between(alert.disconnectedAt(), connectedAt)), messageId);
         } catch (RuntimeException e) {
             // Put the alert back so that the redelivered event sends the notice.
             store.reopenAlert(alert);

@@ -93,6 +93,19 @@ class CheckResourceTest {
         expected.forEach(thing -> given().delete("/checks/" + thing).then().statusCode(200));
     }
 
+    @Test
+    void countersAreExposedAsMetrics() {
+        String thing = uniqueThing("metric");
+        given().contentType(ContentType.JSON).body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + FUTURE + "\"}")
+                .post("/checks").then().statusCode(201);
+
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+
+        assertThat(metrics).containsPattern("shadowcast_presence_events_total\\{outcome=\"scheduled\"\\} [1-9]")
+                .contains("shadowcast_presence_checks_total{outcome=\"suppressed\",reason=\"reconnected\"}");
+        given().delete("/checks/" + thing).then().statusCode(200);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "{\"disconnectedAt\":\"2099-01-01T00:00:00Z\"}           | thingName",
