@@ -4,7 +4,6 @@ import io.shadowcast.config.AwsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
 import java.net.URI;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -21,6 +20,10 @@ import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
  * Builds the IoT control-plane and data-plane clients, which have no Quarkus extension.
  * Both use the URL-connection HTTP client explicitly: the plain SDK artifacts would otherwise find
  * several HTTP implementations on the class path and refuse to choose.
+ *
+ * <p>The clients are application-scoped, so they are built on first use, not at start: endpoint
+ * discovery needs AWS, and the service must start (and report not ready) while AWS is unreachable.
+ * A failed discovery is retried on the next call.
  */
 @ApplicationScoped
 public class IotClients {
@@ -34,7 +37,7 @@ public class IotClients {
     }
 
     @Produces
-    @Singleton
+    @ApplicationScoped
     IotClient iotClient() {
         var builder = IotClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
         configure(builder, config.iot().endpointOverride().orElse(null));
@@ -42,7 +45,7 @@ public class IotClients {
     }
 
     @Produces
-    @Singleton
+    @ApplicationScoped
     IotDataPlaneClient iotDataPlaneClient(IotClient iot) {
         URI endpoint = config.iotData().endpointOverride().orElseGet(() -> discoverDataEndpoint(iot));
         var builder = IotDataPlaneClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());

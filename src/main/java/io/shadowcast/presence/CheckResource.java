@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.api.ApiError;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -26,7 +27,7 @@ import java.util.Set;
 
 /**
  * Pending disconnect checks: list them in due order, look one up, cancel one, or schedule one by
- * hand (the same path as a disconnect event). Errors are JSON and name the offending field.
+ * hand (the same path as a disconnect event). Errors are the API's JSON {@link ApiError}, naming the field.
  */
 @Path("/checks")
 @Produces(MediaType.APPLICATION_JSON)
@@ -60,10 +61,6 @@ public class CheckResource {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PageView(List<CheckView> checks, String next) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ApiError(String error, String field) {
     }
 
     @GET

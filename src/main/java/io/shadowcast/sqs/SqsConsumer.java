@@ -132,6 +132,9 @@ public final class SqsConsumer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (SdkException e) {
+                if (!running) {
+                    return; // the receive was interrupted by close()
+                }
                 stats.receiveErrors.incrementAndGet();
                 if (lastError == null) {
                     LOG.warnf("Consumer %s cannot receive (%s); retrying with backoff up to %s",

@@ -46,7 +46,7 @@ class CheckResourceTest {
         given().delete("/checks/" + thing).then().statusCode(200).body("thingName", equalTo(thing));
         given().get("/checks/" + thing).then().statusCode(404)
                 .contentType(ContentType.JSON)
-                .body("error", containsString(thing));
+                .body("message", containsString(thing));
         given().delete("/checks/" + thing).then().statusCode(404).contentType(ContentType.JSON);
     }
 

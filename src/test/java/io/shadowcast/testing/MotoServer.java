@@ -30,8 +30,11 @@ public final class MotoServer implements AutoCloseable {
     }
 
     public static MotoServer start() {
+        return start(freePort());
+    }
+
+    public static MotoServer start(int port) {
         String python = pythonWithMoto();
-        int port = freePort();
         try {
             Path log = Files.createDirectories(Path.of("target")).resolve("moto-" + port + ".log");
             Process process = new ProcessBuilder(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", Integer.toString(port))
@@ -139,7 +142,7 @@ public final class MotoServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
