@@ -17,7 +17,9 @@ public record ObjectRef(String bucket, String key, String versionId, String eTag
     public ObjectRef {
         Objects.requireNonNull(bucket, "bucket");
         Objects.requireNonNull(key, "key");
-        eTag = eTag == null ? null : unquote(eTag);
+        // unversioned buckets report the version as absent or as the string "null"; both mean none
+        versionId = versionId == null || versionId.isBlank() || "null".equals(versionId) ? null : versionId;
+        eTag = bareETag(eTag);
     }
 
     /** {@code s3://bucket/key}, the address written into every shadow. */
@@ -41,7 +43,11 @@ public record ObjectRef(String bucket, String key, String versionId, String eTag
         }
     }
 
-    private static String unquote(String eTag) {
+    /** An ETag without the quotes that S3 responses have and event records do not; null when blank. */
+    static String bareETag(String eTag) {
+        if (eTag == null || eTag.isBlank()) {
+            return null;
+        }
         return eTag.length() >= 2 && eTag.startsWith("\"") && eTag.endsWith("\"")
                 ? eTag.substring(1, eTag.length() - 1)
                 : eTag;

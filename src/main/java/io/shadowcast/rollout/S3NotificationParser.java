@@ -56,9 +56,8 @@ public final class S3NotificationParser {
             return new S3EventRecord.Other(eventName, bucket, key);
         }
         JsonNode object = s3.path("object");
-        String versionId = blankToNull(object.path("versionId").asText(null));
-        String eTag = blankToNull(object.path("eTag").asText(null));
-        return new S3EventRecord.ObjectCreated(eventName, new ObjectRef(bucket, key, versionId, eTag),
+        return new S3EventRecord.ObjectCreated(eventName,
+                new ObjectRef(bucket, key, object.path("versionId").asText(null), object.path("eTag").asText(null)),
                 object.path("size").asLong(-1));
     }
 
@@ -97,9 +96,5 @@ public final class S3NotificationParser {
             throw new PoisonMessageException("record " + index + " has no " + path);
         }
         return value.asText();
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() || "null".equals(value) ? null : value;
     }
 }
