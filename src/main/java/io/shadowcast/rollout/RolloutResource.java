@@ -109,10 +109,10 @@ public class RolloutResource {
     @DELETE
     @Path("{id}")
     public RolloutRecord cancel(@PathParam("id") String id) {
-        RolloutRecord record = store.cancel(id).orElseThrow(() -> notFound(id));
-        if (record.status() != RolloutStatus.CANCELLED) {
-            throw error(Response.Status.CONFLICT, "rollout " + id + " is not running: it ended " + record.status());
-        }
+        RolloutRecord record = store.cancel(id).orElseThrow(() -> {
+            RolloutRecord ended = store.get(id).orElseThrow(() -> notFound(id));
+            return error(Response.Status.CONFLICT, "rollout " + id + " is not running: it ended " + ended.status());
+        });
         rollouts.cancelHere(id);
         LOG.infof("Rollout %s of %s cancelled by request", id, record.url());
         return record;

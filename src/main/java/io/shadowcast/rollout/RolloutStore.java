@@ -223,7 +223,7 @@ public class RolloutStore {
         }
     }
 
-    /** Cancels a running rollout; its worker stops at its next check. Empty when there is no such rollout. */
+    /** Cancels a running rollout; its worker stops at its next check. Empty when no such rollout is running. */
     public Optional<RolloutRecord> cancel(String id) {
         try {
             return Optional.of(update(id, "SET #status = :cancelled, #reason = :reason, #endedAt = :now",
@@ -232,7 +232,7 @@ public class RolloutStore {
                     Map.of(":cancelled", s(RolloutStatus.CANCELLED.name()), ":reason", s("cancelled by request"),
                             ":now", n(clock.millis()), ":running", s(RolloutStatus.RUNNING.name()))));
         } catch (ConditionalCheckFailedException notRunning) {
-            return get(id);
+            return Optional.empty();
         }
     }
 
