@@ -9,18 +9,21 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Streams pages of thing names into concurrent shadow writes.
  *
- * <p>Memory stays flat with fleet size: a page is fetched only once the one before it is fully
- * handed out, and a page is committed (its checkpoint saved) only once every write of it and of the
- * pages before it has an outcome, so at most two pages of names are alive at any time. Fetching the
- * next page while the previous one is still being written keeps the writers busy across page
- * boundaries.
+ * <p>Memory stays flat with fleet size: the next page is read while the current one is handed out
+ * (so the writers never wait for a listing), and no further page is read until the current one is
+ * fully handed out. Names alive at any time: at most two pages plus the writes handed out. A page is
+ * committed (its checkpoint saved) once every write of it and of the pages before it has an outcome;
+ * a slow page holds back at most {@link #MAX_OPEN_PAGES} pages before the fan-out waits for it.
  *
  * <p>The checkpoint is the token of the first page not yet committed, together with the counts of
  * the committed pages: a resumed rollout starts from it and counts nothing twice. Writes of a page
@@ -29,6 +32,15 @@ import java.util.concurrent.TimeUnit;
 final class FanOut {
 
     static final int MAX_FAILED_NAMES = 100;
+
+    /**
+     * Writes handed out per writer thread: one running and one queued, so that a writer finds its next
+     * write waiting instead of idling until this thread is scheduled to hand it one.
+     */
+    static final int QUEUED_PER_WRITER = 2;
+
+    /** Pages handed out but not yet committed; beyond this the fan-out waits for the oldest. */
+    static final int MAX_OPEN_PAGES = 2;
 
     /** Reads one page of targets; null token means the first page. */
     @FunctionalInterface
@@ -76,13 +88,19 @@ final class FanOut {
     }
 
     private final Executor executor;
-    private final int concurrency;
+    private final Executor reader;
+    private final int handedOut;
     private final AbortPolicy abort;
     private final Duration heartbeatEvery;
 
-    FanOut(Executor executor, int concurrency, AbortPolicy abort, Duration heartbeatEvery) {
+    /**
+     * @param executor runs the writes, {@code concurrency} at a time (its queue holds as many again)
+     * @param reader   reads the next page of targets ahead of time
+     */
+    FanOut(Executor executor, Executor reader, int concurrency, AbortPolicy abort, Duration heartbeatEvery) {
         this.executor = executor;
-        this.concurrency = concurrency;
+        this.reader = reader;
+        this.handedOut = concurrency * QUEUED_PER_WRITER;
         this.abort = abort;
         this.heartbeatEvery = heartbeatEvery;
     }
@@ -97,7 +115,7 @@ final class FanOut {
         private final Pages pages;
         private final Writer writer;
         private final Progress progress;
-        private final Semaphore slots = new Semaphore(concurrency);
+        private final Semaphore slots = new Semaphore(handedOut);
         private final Tally live;
         private final Set<String> failedThings;
         private final Deque<PageWork> open = new ArrayDeque<>(2);
@@ -118,31 +136,54 @@ final class FanOut {
         }
 
         Result execute() throws InterruptedException {
-            String token = startToken;
-            while (true) {
-                ThingPage page = pages.fetch(token);
+            Future<ThingPage> next = prefetch(startToken);
+            while (next != null) {
+                ThingPage page = await(next);
+                // the following page loads while this one is handed out, so the writers never wait for it
+                next = page.nextToken() == null ? null : prefetch(page.nextToken());
                 PageWork work = new PageWork(page.nextToken(), page.things().size());
                 open.add(work);
                 for (String thing : page.things()) {
                     Optional<Stop> stop = stopped();
                     if (stop.isPresent()) {
+                        if (next != null) {
+                            next.cancel(true);
+                        }
                         awaitInFlight();
                         return new Result(stop.get().ending(), stop.get().reason(), live.counts(), failedList());
                     }
                     submit(thing, work);
                 }
-                while (open.size() > 1) {
-                    commit(open.removeFirst());
-                }
-                token = page.nextToken();
-                if (token == null) {
-                    break;
-                }
+                commitFinishedPages();
             }
             while (!open.isEmpty()) {
                 commit(open.removeFirst());
             }
             return new Result(Ending.COMPLETED, null, live.counts(), failedList());
+        }
+
+        private Future<ThingPage> prefetch(String token) {
+            FutureTask<ThingPage> task = new FutureTask<>(() -> pages.fetch(token));
+            reader.execute(task);
+            return task;
+        }
+
+        private ThingPage await(Future<ThingPage> page) throws InterruptedException {
+            try {
+                return page.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new IllegalStateException("reading a page of targets failed", e.getCause());
+            }
+        }
+
+        /** Commits the pages already written; waits only while more than {@link #MAX_OPEN_PAGES} are open. */
+        private void commitFinishedPages() throws InterruptedException {
+            while (!open.isEmpty() && (open.peekFirst().isDone() || open.size() > MAX_OPEN_PAGES)) {
+                commit(open.removeFirst());
+            }
         }
 
         private Optional<Stop> stopped() {
@@ -200,10 +241,10 @@ final class FanOut {
 
         /** After a stop: lets the writes already started finish so that the final counts are exact. */
         private void awaitInFlight() throws InterruptedException {
-            while (!slots.tryAcquire(concurrency, heartbeatMillis(), TimeUnit.MILLISECONDS)) {
+            while (!slots.tryAcquire(handedOut, heartbeatMillis(), TimeUnit.MILLISECONDS)) {
                 heartbeatIfDue();
             }
-            slots.release(concurrency);
+            slots.release(handedOut);
         }
 
         private void heartbeatIfDue() {
@@ -241,6 +282,10 @@ final class FanOut {
         void done(WriteResult result) {
             tally.add(result);
             remaining.countDown();
+        }
+
+        boolean isDone() {
+            return remaining.getCount() == 0;
         }
 
         boolean await(long millis) throws InterruptedException {

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -38,6 +39,7 @@ public class RolloutService {
     private final TargetRule targets;
     private final ShadowPayload payloads;
     private final ExecutorService pool;
+    private final ExecutorService pageReader;
     private final FanOut fanOut;
     private final Duration heartbeat;
     private final Map<String, AtomicBoolean> runningHere = new ConcurrentHashMap<>();
@@ -53,19 +55,25 @@ public class RolloutService {
         this.targets = new TargetRule(config.target());
         this.payloads = new ShadowPayload(json, config.payload());
         this.heartbeat = config.lease().dividedBy(3);
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(config.concurrency(), task -> {
-            Thread thread = new Thread(task, "rollout-writer-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.fanOut = new FanOut(pool, config.concurrency(),
+        this.pool = Executors.newFixedThreadPool(config.concurrency(), daemonThreads("rollout-writer-"));
+        this.pageReader = Executors.newCachedThreadPool(daemonThreads("rollout-pages-"));
+        this.fanOut = new FanOut(pool, pageReader, config.concurrency(),
                 new AbortPolicy(config.abort().failurePercent(), config.abort().minAttempts()), heartbeat);
     }
 
     @PreDestroy
     void stop() {
         pool.shutdownNow();
+        pageReader.shutdownNow();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     /** Runs, resumes or recognises as done the rollout of this object version, and returns its record. */

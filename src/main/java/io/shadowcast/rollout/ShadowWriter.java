@@ -2,6 +2,7 @@ package io.shadowcast.rollout;
 
 import io.shadowcast.config.RolloutConfig;
 import io.smallrye.faulttolerance.api.Guard;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,8 +10,8 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.SdkPlugin;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundException;
 
@@ -29,16 +30,12 @@ public class ShadowWriter {
 
     private static final Logger LOG = Logger.getLogger(ShadowWriter.class);
 
-    /** Per request: no SDK retries, the guard decides. */
-    private static final SdkPlugin NO_SDK_RETRIES = config -> config.overrideConfiguration(
-            config.overrideConfiguration().toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build());
-
     private final IotDataPlaneClient iotData;
     private final AdaptiveRate rate;
     private final Guard guard;
 
     ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config) {
-        this.iotData = iotData;
+        this.iotData = withoutRetries(iotData);
         this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
                 System::nanoTime);
         RolloutConfig.Retry retry = config.retry();
@@ -55,6 +52,26 @@ public class ShadowWriter {
                 .withExponentialBackoff().factor(2).maxDelay(retry.maxDelay().toMillis(), ChronoUnit.MILLIS).done()
                 .done()
                 .build();
+    }
+
+    /**
+     * A client like the application's (same endpoint, region and credentials) with the SDK's retries
+     * off. Built once: a per-request override would rebuild the client configuration on every call.
+     */
+    private static IotDataPlaneClient withoutRetries(IotDataPlaneClient client) {
+        var settings = client.serviceClientConfiguration();
+        var builder = IotDataPlaneClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(settings.region())
+                .credentialsProvider(settings.credentialsProvider())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+        settings.endpointOverride().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    @PreDestroy
+    void close() {
+        iotData.close();
     }
 
     /** The current pacing rate in updates per second. */
@@ -85,8 +102,7 @@ public class ShadowWriter {
             throws InterruptedException {
         rate.acquire();
         try {
-            iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload)
-                    .overrideConfiguration(o -> o.addPlugin(NO_SDK_RETRIES)));
+            iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload));
         } catch (AwsServiceException e) {
             if (isThrottling(e)) {
                 throttled.incrementAndGet();

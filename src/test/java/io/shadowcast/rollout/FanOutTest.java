@@ -18,11 +18,13 @@ class FanOutTest {
 
     private static final int PAGE = 250;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
-    private final FanOut fanOut = new FanOut(pool, 8, new AbortPolicy(50, 100), Duration.ofMillis(50));
+    private final ExecutorService reader = Executors.newCachedThreadPool();
+    private final FanOut fanOut = new FanOut(pool, reader, 8, new AbortPolicy(50, 100), Duration.ofMillis(50));
 
     @AfterEach
     void stop() {
         pool.shutdownNow();
+        reader.shutdownNow();
     }
 
     @Test
@@ -48,7 +50,7 @@ class FanOutTest {
     }
 
     @Test
-    void atMostTwoPagesOfNamesAreAliveWhateverTheFleetSize() throws Exception {
+    void atMostTwoPagesAndTheWritesInFlightAreAliveWhateverTheFleetSize() throws Exception {
         Fleet fleet = new Fleet(50_000);
 
         var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
@@ -57,7 +59,7 @@ class FanOutTest {
         }, new Recorder());
 
         assertThat(result.counts().updated()).isEqualTo(50_000);
-        assertThat(fleet.peakAlive.get()).isLessThanOrEqualTo(2 * PAGE);
+        assertThat(fleet.peakAlive.get()).isLessThanOrEqualTo(2 * PAGE + 8 * FanOut.QUEUED_PER_WRITER);
     }
 
     @Test
@@ -95,7 +97,7 @@ class FanOutTest {
 
     @Test
     void keepsTheFirstHundredFailedNames() throws Exception {
-        FanOut neverAborts = new FanOut(pool, 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
+        FanOut neverAborts = new FanOut(pool, reader, 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
 
         var result = neverAborts.run(FanOut.Checkpoint.START, new Fleet(600)::page,
                 thing -> WriteResult.failed(thing, 0, "403 forbidden"), new Recorder());

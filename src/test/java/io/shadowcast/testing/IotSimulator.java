@@ -3,12 +3,13 @@ package io.shadowcast.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Faults to test against: a fixed latency, every n-th update throttled or answered 500, things
  * that are listed but answer 404 (deleted meanwhile), things that always answer 503 or 400.
+ *
+ * <p>Runs on its own small Vert.x event loop and delays answers with timers, so that it costs little
+ * CPU beside the service under test even at thousands of requests per second.
  */
 public final class IotSimulator implements AutoCloseable {
 
@@ -45,8 +47,8 @@ public final class IotSimulator implements AutoCloseable {
         public static final Faults NONE = new Faults(0, 0, 0, 0);
     }
 
+    private final Vertx vertx;
     private final HttpServer server;
-    private final ExecutorService executor;
     private final ConcurrentSkipListMap<String, Map<String, ObjectNode>> things = new ConcurrentSkipListMap<>();
     private final Set<String> ghosts = ConcurrentHashMap.newKeySet();
     private final Set<String> brokenServer = ConcurrentHashMap.newKeySet();
@@ -60,26 +62,26 @@ public final class IotSimulator implements AutoCloseable {
     private volatile Faults faults;
     private volatile Quota quota;
 
-    private IotSimulator(Faults faults, int threads) throws IOException {
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        this.executor = Executors.newFixedThreadPool(threads);
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+    private IotSimulator(Faults faults, int eventLoops) {
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         setFaults(faults);
+        this.server = vertx.createHttpServer().requestHandler(this::handle);
     }
 
-    public static IotSimulator start(Faults faults, int threads) {
+    /** @param eventLoops threads answering requests (one or two are plenty) */
+    public static IotSimulator start(Faults faults, int eventLoops) {
+        IotSimulator simulator = new IotSimulator(faults, eventLoops);
         try {
-            IotSimulator simulator = new IotSimulator(faults, threads);
-            simulator.server.start();
+            simulator.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             return simulator;
-        } catch (IOException e) {
+        } catch (Exception e) {
+            simulator.close();
             throw new IllegalStateException("cannot start the IoT simulator: " + e.getMessage(), e);
         }
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create("http://127.0.0.1:" + server.actualPort());
     }
 
     public void setFaults(Faults faults) {
@@ -162,20 +164,31 @@ public final class IotSimulator implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("IoT simulator did not stop: " + e.getMessage(), e);
+        }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            byte[] body = readAll(exchange.getRequestBody());
-            Faults current = faults;
-            if (current.latencyMillis() > 0) {
-                sleep(current.latencyMillis());
+    private void handle(HttpServerRequest request) {
+        request.body().onSuccess(body -> {
+            long latency = faults.latencyMillis();
+            if (latency > 0) {
+                vertx.setTimer(latency, timer -> answer(request, body));
+            } else {
+                answer(request, body);
             }
-            String path = exchange.getRequestURI().getRawPath();
-            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            String method = exchange.getRequestMethod();
+        });
+    }
+
+    private void answer(HttpServerRequest request, Buffer body) {
+        HttpServerResponse exchange = request.response();
+        try {
+            Faults current = faults;
+            String path = request.path();
+            Map<String, String> query = query(request.query());
+            String method = request.method().name();
             String[] parts = path.split("/");
             if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
                 listThings(exchange, query);
@@ -186,19 +199,19 @@ public final class IotSimulator implements AutoCloseable {
                 if ("GET".equals(method)) {
                     getShadow(exchange, thing, query.get("name"));
                 } else if ("POST".equals(method)) {
-                    updateShadow(exchange, thing, query.get("name"), body, current);
+                    updateShadow(exchange, thing, query.get("name"), body.getBytes(), current);
                 } else {
                     error(exchange, 405, "MethodNotAllowedException", method);
                 }
             } else {
                 error(exchange, 404, "ResourceNotFoundException", "no route " + method + " " + path);
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             error(exchange, 500, "InternalFailureException", String.valueOf(e));
         }
     }
 
-    private void listThings(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void listThings(HttpServerResponse exchange, Map<String, String> query) {
         listCalls.incrementAndGet();
         int max = Integer.parseInt(query.getOrDefault("maxResults", "50"));
         String after = query.get("nextToken");
@@ -217,13 +230,13 @@ public final class IotSimulator implements AutoCloseable {
         respond(exchange, 200, response);
     }
 
-    private void createThing(HttpExchange exchange, String thing) throws IOException {
+    private void createThing(HttpServerResponse exchange, String thing) {
         addThing(thing);
         respond(exchange, 200, JSON.createObjectNode().put("thingName", thing)
                 .put("thingArn", "arn:aws:iot:us-east-1:123456789012:thing/" + thing).put("thingId", thing));
     }
 
-    private void getShadow(HttpExchange exchange, String thing, String shadowName) throws IOException {
+    private void getShadow(HttpServerResponse exchange, String thing, String shadowName) {
         Optional<JsonNode> shadow = shadow(thing, shadowName);
         if (shadow.isEmpty() || ghosts.contains(thing)) {
             error(exchange, 404, "ResourceNotFoundException", "No shadow exists with name: '" + thing + "'");
@@ -232,7 +245,7 @@ public final class IotSimulator implements AutoCloseable {
         respond(exchange, 200, shadow.get());
     }
 
-    private void updateShadow(HttpExchange exchange, String thing, String shadowName, byte[] body, Faults current)
+    private void updateShadow(HttpServerResponse exchange, String thing, String shadowName, byte[] body, Faults current)
             throws IOException {
         long request = updateRequests.incrementAndGet();
         attemptsPerThing.computeIfAbsent(thing, t -> new AtomicLong()).incrementAndGet();
@@ -291,23 +304,17 @@ public final class IotSimulator implements AutoCloseable {
         return shadowName == null ? "" : shadowName;
     }
 
-    private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
-        exchange.getResponseHeaders().add("x-amzn-ErrorType", type);
+    private static void error(HttpServerResponse exchange, int status, String type, String message) {
+        exchange.putHeader("x-amzn-ErrorType", type);
         respond(exchange, status, JSON.createObjectNode().put("message", message));
     }
 
-    private static void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        try (in) {
-            return in.readAllBytes();
+    private static void respond(HttpServerResponse exchange, int status, JsonNode body) {
+        try {
+            exchange.setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -326,14 +333,6 @@ public final class IotSimulator implements AutoCloseable {
 
     private static String decode(String value) {
         return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The account-wide quota: a token bucket holding a tenth of a second of requests at most. */

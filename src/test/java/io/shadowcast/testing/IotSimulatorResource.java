@@ -6,13 +6,13 @@ import java.util.Map;
 /**
  * Points the application's IoT control- and data-plane clients at an {@link IotSimulator}, with the
  * faults given as init arguments ({@code quota}, {@code latency-ms}, {@code throttle-every},
- * {@code server-error-every}), and injects the simulator into test fields of its type.
+ * {@code server-error-every}, {@code event-loops}), and injects the simulator into test fields of its type.
  */
 public class IotSimulatorResource implements QuarkusTestResourceLifecycleManager {
 
     private IotSimulator simulator;
     private IotSimulator.Faults faults = IotSimulator.Faults.NONE;
-    private int threads = 32;
+    private int eventLoops = 1;
 
     @Override
     public void init(Map<String, String> args) {
@@ -21,12 +21,12 @@ public class IotSimulatorResource implements QuarkusTestResourceLifecycleManager
                 Long.parseLong(args.getOrDefault("latency-ms", "0")),
                 Integer.parseInt(args.getOrDefault("throttle-every", "0")),
                 Integer.parseInt(args.getOrDefault("server-error-every", "0")));
-        threads = Integer.parseInt(args.getOrDefault("threads", "32"));
+        eventLoops = Integer.parseInt(args.getOrDefault("event-loops", "1"));
     }
 
     @Override
     public Map<String, String> start() {
-        simulator = IotSimulator.start(faults, threads);
+        simulator = IotSimulator.start(faults, eventLoops);
         String endpoint = simulator.endpoint().toString();
         return Map.of("shadowcast.aws.iot.endpoint-override", endpoint,
                 "shadowcast.aws.iot-data.endpoint-override", endpoint);
