@@ -80,9 +80,11 @@ public class RolloutService {
     public RolloutRecord run(ObjectRef object) throws InterruptedException {
         String owner = UUID.randomUUID().toString();
         RolloutStore.Claim claim = store.claim(object, owner);
-        while (claim instanceof RolloutStore.Claim.Busy busy) {
-            LOG.infof("Rollout %s of %s is running on another worker; waiting for it to finish or for its lease to end",
+        if (claim instanceof RolloutStore.Claim.Busy busy) {
+            LOG.infof("Rollout %s of %s is running on another worker; waiting for it to end or for its lease to run out",
                     busy.record().id(), object.url());
+        }
+        while (claim instanceof RolloutStore.Claim.Busy) {
             Thread.sleep(heartbeat.toMillis());
             claim = store.claim(object, owner);
         }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.testing.IotSimulator;
 import io.shadowcast.testing.SimulatedIot;
@@ -21,6 +22,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Rollouts against an IoT endpoint that throttles (429 ThrottlingException), fails (5xx), loses
@@ -35,6 +37,8 @@ class RolloutFaultsTest {
     @Inject S3Client s3;
     @Inject RolloutStore store;
     @Inject RolloutConfig config;
+    @Inject SqsClient sqs;
+    @Inject QueueUrls queueUrls;
     IotSimulator iot;
 
     private List<String> added = List.of();
@@ -132,8 +136,36 @@ class RolloutFaultsTest {
         assertThat(ended.counts().attempted()).isEqualTo(ended.counts().targets());
     }
 
+    @Test
+    void anInterruptedRolloutResumesFromItsCheckpointWhenItsMessageComesBack() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = names("resume", 300);
+        added.forEach(iot::addThing);
+        String bucket = "resume-" + UUID.randomUUID();
+        s3.createBucket(r -> r.bucket(bucket));
+        var uploaded = upload(s3, bucket, "fw.bin", 1_000, Map.of());
+        // a worker that wrote the first 150 things, saved that checkpoint and died
+        String id = uploaded.object().rolloutId();
+        store.claim(uploaded.object(), "dead-worker");
+        store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
+                uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
+        store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
+                new RolloutCounts(150, 150, 0, 0, 0), List.of()));
+        iot.resetCounters();
+
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.object())));
+        RolloutRecord record = awaitFinal(store, id, TIMEOUT);
+
+        long rest = iot.thingNames().stream().filter(name -> name.compareTo(added.get(149)) > 0).count();
+        assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(record.counts()).isEqualTo(new RolloutCounts(150 + rest, 150 + rest, 0, 0, 0));
+        assertThat(added.subList(0, 150)).allMatch(thing -> iot.attempts(thing) == 0);
+        assertThat(added.subList(150, 300)).allMatch(thing -> iot.attempts(thing) == 1);
+        assertThat(iot.updateRequests()).isEqualTo(rest);
+    }
+
     private static List<String> names(String prefix, int count) {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        return IntStream.range(0, count).mapToObj(i -> prefix + "-" + run + "-" + i).toList();
+        return IntStream.range(0, count).mapToObj(i -> String.format("%s-%s-%03d", prefix, run, i)).toList();
     }
 }

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The application with its IoT clients on an {@link IotSimulator} that throttles every 5th shadow
- * update and answers every 13th with a 500, fast retries, a named shadow and every optional payload field.
+ * update and answers every 13th with a 500, fast retries, a short lease, a named shadow and every
+ * optional payload field.
  */
 public class SimulatedIot implements QuarkusTestProfile {
 
@@ -18,6 +19,7 @@ public class SimulatedIot implements QuarkusTestProfile {
         return Map.ofEntries(
                 Map.entry("shadowcast.rollout.shadow-name", SHADOW),
                 Map.entry("shadowcast.rollout.max-rate", "300"),
+                Map.entry("shadowcast.rollout.lease", "2s"),
                 Map.entry("shadowcast.rollout.retry.max-retries", Integer.toString(MAX_RETRIES)),
                 Map.entry("shadowcast.rollout.retry.initial-delay", "20ms"),
                 Map.entry("shadowcast.rollout.retry.jitter", "10ms"),
