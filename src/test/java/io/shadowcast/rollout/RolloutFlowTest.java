@@ -65,6 +65,31 @@ class RolloutFlowTest {
     }
 
     @Test
+    void keyPrefixTargetsAThingGroupOnly() {
+        String group = "line-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> members = List.of(group + "-a", group + "-b");
+        iot.createThingGroup(r -> r.thingGroupName(group));
+        for (String thing : members) {
+            iot.createThing(r -> r.thingName(thing));
+            iot.addThingToThingGroup(r -> r.thingGroupName(group).thingName(thing));
+        }
+        try {
+            var uploaded = upload(s3, config.bucket(), "groups/" + group + "/fw.bin", 2_000, Map.of());
+            RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+
+            assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+            assertThat(record.target()).isEqualTo("thing group " + group);
+            assertThat(record.counts()).isEqualTo(new RolloutCounts(2, 2, 0, 0, 0));
+            for (String thing : members) {
+                assertThat(desiredS3(shadowOf(thing)).path("hash").asText()).as(thing).isEqualTo(uploaded.sha256());
+            }
+            assertThat(desiredS3(shadowOf("shadowcast-demo-1")).path("hash").asText()).isNotEqualTo(uploaded.sha256());
+        } finally {
+            members.forEach(thing -> iot.deleteThing(r -> r.thingName(thing)));
+        }
+    }
+
+    @Test
     void keyWithSpacesPlusAndUnicodeArrivesIntact() {
         String key = "dir " + UUID.randomUUID() + "/red flower+1 été ☃.bin";
 

@@ -5,25 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.shadowcast.config.RolloutConfig;
-import io.shadowcast.rollout.ObjectRef;
 import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutStatus;
 import io.shadowcast.rollout.RolloutStore;
 import io.shadowcast.testing.IotSimulator;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.ListThingsResponse;
 import software.amazon.awssdk.services.iot.model.ThingAttribute;
@@ -57,24 +48,18 @@ class RolloutBenchmark {
 
     @Test
     void shadowcastAgainstThePlainSequentialAlgorithm() throws Exception {
-        for (int i = 0; i < THINGS; i++) {
-            simulator.addThing(String.format(Locale.ROOT, "bench-%05d", i));
-        }
-        int fleet = simulator.thingNames().size(); // the provisioned demo thing is part of the fleet too
+        BenchFleet bench = new BenchFleet(simulator, s3, store, config.bucket());
+        int fleet = bench.seed(THINGS);
 
         // a long-running service is warm: the first rollout lets the JIT compile the request path
-        Measured warmUp = rollout(1);
-        Measured measured = rollout(2);
+        BenchFleet.Measured warmUp = bench.rollout(1);
+        BenchFleet.Measured measured = bench.rollout(2);
         RolloutRecord record = measured.record();
-        long hashed = simulator.thingNames().stream()
-                .filter(thing -> simulator.shadow(thing, null).map(s -> measured.sha256().equals(
-                        s.path("state").path("desired").path("s3").path("hash").asText())).orElse(false))
-                .count();
 
         simulator.resetCounters();
         Sequential plain = plainSequential(record.key(), "0".repeat(64));
 
-        String report = String.format(Locale.ROOT, """
+        BenchFleet.report("rollout.txt", String.format(Locale.ROOT, """
                 Rollout benchmark: %d things, %d ms per request, account quota %d updates/s (HTTP 429 above it)
                   shadowcast : %d updated in %.1f s = %.0f updates/s (%.0f%% of the quota); %d of %d requests \
                 throttled (%.2f%%), %d throttled retries recorded; status %s; %d of %d shadows hold the new hash
@@ -84,44 +69,14 @@ class RolloutBenchmark {
                 """, fleet, BenchProfile.LATENCY_MS, BenchProfile.QUOTA,
                 record.counts().updated(), measured.seconds(), measured.rate(), 100 * measured.rate() / BenchProfile.QUOTA,
                 measured.throttled(), measured.requests(), 100 * measured.throttledShare(),
-                record.counts().throttledRetries(), record.status(), hashed, fleet,
+                record.counts().throttledRetries(), record.status(), measured.hashed(), fleet,
                 plain.updated(), plain.seconds(), plain.rate(), plain.listed(), measured.rate() / plain.rate(),
-                warmUp.rate());
-        System.out.println(report);
-        Files.createDirectories(Path.of("target", "bench"));
-        Files.writeString(Path.of("target", "bench", "rollout.txt"), report);
+                warmUp.rate()));
 
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
-        assertThat(hashed).isEqualTo(fleet);
+        assertThat(measured.hashed()).isEqualTo(fleet);
         assertThat(measured.rate()).as("updates per second").isGreaterThanOrEqualTo(0.9 * BenchProfile.QUOTA);
         assertThat(measured.throttledShare()).as("share of throttled requests").isLessThan(0.05);
-    }
-
-    private record Measured(RolloutRecord record, String sha256, long throttled, long requests) {
-
-        double seconds() {
-            return Duration.between(record.startedAt(), record.endedAt()).toMillis() / 1000.0;
-        }
-
-        double rate() {
-            return record.counts().updated() / seconds();
-        }
-
-        double throttledShare() {
-            return (double) throttled / requests;
-        }
-    }
-
-    /** Uploads a 1 MiB object and waits for its rollout over the whole simulated fleet. */
-    private Measured rollout(int seed) throws Exception {
-        simulator.resetCounters();
-        byte[] content = new byte[1 << 20];
-        new Random(seed).nextBytes(content);
-        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        String key = "bench/" + UUID.randomUUID() + ".bin";
-        var put = s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromBytes(content));
-        RolloutRecord record = awaitFinal(new ObjectRef(config.bucket(), key, null, put.eTag()).rolloutId());
-        return new Measured(record, sha256, simulator.throttled(), simulator.updateRequests());
     }
 
     private record Sequential(int listed, int updated, double seconds) {
@@ -157,17 +112,5 @@ class RolloutBenchmark {
             }
         }
         return new Sequential(things.size(), updated, (System.nanoTime() - started) / 1e9);
-    }
-
-    private RolloutRecord awaitFinal(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            var record = store.get(id);
-            if (record.isPresent() && record.get().status().isFinal()) {
-                return record.get();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("rollout " + id + " did not end within 5 minutes");
     }
 }
