@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Streams pages of thing names into concurrent shadow writes.
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * that was cut short are repeated on resume, which is harmless: the update is idempotent.
  */
 final class FanOut {
+
+    private static final Logger LOG = Logger.getLogger(FanOut.class);
 
     static final int MAX_FAILED_NAMES = 100;
 
@@ -205,9 +208,10 @@ final class FanOut {
                     result = writer.write(thing);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    result = WriteResult.failed(thing, 0, "interrupted");
+                    result = WriteResult.failed(thing, 0);
                 } catch (RuntimeException e) {
-                    result = WriteResult.failed(thing, 0, String.valueOf(e.getMessage()));
+                    LOG.warnf(e, "Shadow update of %s failed", thing);
+                    result = WriteResult.failed(thing, 0);
                 }
                 try {
                     record(result, work);

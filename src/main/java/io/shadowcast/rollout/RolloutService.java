@@ -120,6 +120,11 @@ public class RolloutService {
     private RolloutRecord execute(ObjectRef object, RolloutRecord record, String owner, boolean resumed,
             AtomicBoolean cancelled) throws InterruptedException {
         String id = record.id();
+        if (record.pages() > 0 && record.checkpoint() == null) {
+            // every page was written before the interruption; only the final status is missing
+            return finish(id, owner, object, new FanOut.Result(FanOut.Ending.COMPLETED, null, record.counts(),
+                    record.failedThings()), System.nanoTime());
+        }
         ObjectDigest.Digest digest;
         Targeting targeting;
         if (record.hash() == null) {
@@ -133,11 +138,6 @@ public class RolloutService {
         }
         ObjectRef exact = new ObjectRef(object.bucket(), object.key(), digest.versionId(), digest.eTag());
         SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
-        if (resumed && record.pages() > 0 && record.checkpoint() == null) {
-            // every page was written before the interruption; only the final status is missing
-            return finish(id, owner, object, new FanOut.Result(FanOut.Ending.COMPLETED, null, record.counts(),
-                    record.failedThings()), System.nanoTime());
-        }
         FanOut.Checkpoint start = record.pages() > 0
                 ? new FanOut.Checkpoint(record.checkpoint(), record.pages(), record.counts(), record.failedThings())
                 : FanOut.Checkpoint.START;

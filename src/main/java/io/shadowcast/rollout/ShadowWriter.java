@@ -74,11 +74,6 @@ public class ShadowWriter {
         iotData.close();
     }
 
-    /** The current pacing rate in updates per second. */
-    public double currentRate() {
-        return rate.rate();
-    }
-
     /** @param shadowName null for the classic shadow */
     public WriteResult write(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
         AtomicInteger throttled = new AtomicInteger();
@@ -87,14 +82,14 @@ public class ShadowWriter {
             return WriteResult.updated(thing, throttled.get());
         } catch (ResourceNotFoundException e) {
             LOG.debugf("Thing %s no longer exists: skipped", thing);
-            return WriteResult.skipped(thing, "ResourceNotFound");
+            return WriteResult.skipped(thing);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
             // the last throttled response, if the attempts ran out on one, was not retried
             int retried = throttled.get() - (isThrottling(e) ? 1 : 0);
             LOG.warnf("Shadow update of %s failed%s: %s", thing, isTransient(e) ? " after all retries" : "", summary(e));
-            return WriteResult.failed(thing, retried, summary(e));
+            return WriteResult.failed(thing, retried);
         }
     }
 

@@ -35,7 +35,7 @@ class FanOutTest {
 
         var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
             assertThat(written.add(thing)).as("written twice: %s", thing).isTrue();
-            return thing.endsWith("7") ? WriteResult.skipped(thing, "gone") : WriteResult.updated(thing, 1);
+            return thing.endsWith("7") ? WriteResult.skipped(thing) : WriteResult.updated(thing, 1);
         }, progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
@@ -85,7 +85,7 @@ class FanOutTest {
 
         var result = fanOut.run(FanOut.Checkpoint.START, fleet::page,
                 thing -> Integer.parseInt(thing.substring(2)) % 3 == 0 ? WriteResult.updated(thing, 0)
-                        : WriteResult.failed(thing, 0, "403 forbidden"), progress);
+                        : WriteResult.failed(thing, 0), progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.ABORTED);
         assertThat(result.reason()).contains("above the abort threshold of 50.0%");
@@ -100,7 +100,7 @@ class FanOutTest {
         FanOut neverAborts = new FanOut(pool, reader, 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
 
         var result = neverAborts.run(FanOut.Checkpoint.START, new Fleet(600)::page,
-                thing -> WriteResult.failed(thing, 0, "403 forbidden"), new Recorder());
+                thing -> WriteResult.failed(thing, 0), new Recorder());
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
         assertThat(result.counts().failed()).isEqualTo(600);

@@ -55,10 +55,8 @@ public final class IotSimulator implements AutoCloseable {
     private final Set<String> brokenRequest = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> attemptsPerThing = new ConcurrentHashMap<>();
     private final AtomicLong updateRequests = new AtomicLong();
-    private final AtomicLong updatesAccepted = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicLong serverErrors = new AtomicLong();
-    private final AtomicLong listCalls = new AtomicLong();
     private volatile Faults faults;
     private volatile Quota quota;
 
@@ -132,20 +130,12 @@ public final class IotSimulator implements AutoCloseable {
         return updateRequests.get();
     }
 
-    public long updatesAccepted() {
-        return updatesAccepted.get();
-    }
-
     public long throttled() {
         return throttled.get();
     }
 
     public long serverErrors() {
         return serverErrors.get();
-    }
-
-    public long listCalls() {
-        return listCalls.get();
     }
 
     public long attempts(String thing) {
@@ -155,10 +145,8 @@ public final class IotSimulator implements AutoCloseable {
 
     public void resetCounters() {
         updateRequests.set(0);
-        updatesAccepted.set(0);
         throttled.set(0);
         serverErrors.set(0);
-        listCalls.set(0);
         attemptsPerThing.clear();
     }
 
@@ -212,7 +200,6 @@ public final class IotSimulator implements AutoCloseable {
     }
 
     private void listThings(HttpServerResponse exchange, Map<String, String> query) {
-        listCalls.incrementAndGet();
         int max = Integer.parseInt(query.getOrDefault("maxResults", "50"));
         String after = query.get("nextToken");
         Iterator<String> names = (after == null ? things.keySet() : things.tailMap(after, false).keySet()).iterator();
@@ -282,7 +269,6 @@ public final class IotSimulator implements AutoCloseable {
             next.put("timestamp", System.currentTimeMillis() / 1000);
             return next;
         });
-        updatesAccepted.incrementAndGet();
         respond(exchange, 200, document);
     }
 
