@@ -2,6 +2,8 @@ package io.shadowcast.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Rollout fan-out: S3 object → SHA-256 → every target thing's shadow. */
 @ConfigMapping(prefix = "shadowcast.rollout")
@@ -22,4 +24,103 @@ public interface RolloutConfig {
     /** DynamoDB table holding one record per rollout. */
     @WithDefault("shadowcast-rollouts")
     String table();
+
+    /**
+     * UpdateThingShadow requests per second, for all rollouts of this replica together. The account
+     * quota is shared with the devices' own shadow traffic, so leave headroom below it.
+     */
+    @WithDefault("500")
+    double maxRate();
+
+    /** Shadow updates in flight at once (needs about max-rate × round-trip time to reach max-rate). */
+    @WithDefault("32")
+    int concurrency();
+
+    /** Named shadow to write; unset writes the classic (unnamed) shadow. */
+    Optional<String> shadowName();
+
+    Target target();
+
+    Payload payload();
+
+    Retry retry();
+
+    Abort abort();
+
+    /**
+     * How long a running rollout's claim lasts without a heartbeat. A redelivered message whose rollout
+     * is still claimed by a live worker is left for later; one whose claim ran out is resumed.
+     */
+    @WithDefault("2m")
+    Duration lease();
+
+    /** Which things a rollout writes to; an object may narrow it (see docs/rollout.md, "Targeting"). */
+    interface Target {
+
+        /** Only the things of this thing group (ListThingsInThingGroup, recursive). */
+        Optional<String> thingGroup();
+
+        /** Only things of this thing type. */
+        Optional<String> thingType();
+
+        /** Only things with this attribute, written {@code name=value}. */
+        Optional<String> attribute();
+
+        /** Objects under {@code <prefix><group>/} target that thing group; empty turns the rule off. */
+        @WithDefault("groups/")
+        String groupPrefix();
+    }
+
+    /** Extra fields of {@code desired.s3} beside {@code url} and {@code hash}. */
+    interface Payload {
+
+        @WithDefault("false")
+        boolean includeSize();
+
+        @WithDefault("false")
+        boolean includeVersionId();
+
+        @WithDefault("false")
+        boolean includeEtag();
+
+        /**
+         * Adds {@code httpsUrl}, a presigned GET URL, so a device can fetch without S3 credentials.
+         * With temporary credentials (task role, IRSA) the URL stops working when they expire.
+         */
+        @WithDefault("false")
+        boolean presign();
+
+        /** Lifetime of the presigned URL (SigV4 allows at most 7 days). */
+        @WithDefault("24h")
+        Duration presignExpiry();
+    }
+
+    /** Retries of one shadow update on throttling and 5xx: exponential backoff with jitter. */
+    interface Retry {
+
+        @WithDefault("8")
+        int maxRetries();
+
+        @WithDefault("100ms")
+        Duration initialDelay();
+
+        @WithDefault("10s")
+        Duration maxDelay();
+
+        /** Random extra or less delay, up to this much, so that throttled requests do not return in step. */
+        @WithDefault("100ms")
+        Duration jitter();
+    }
+
+    /** Stops a rollout that is failing, as AWS IoT Jobs abort criteria do. */
+    interface Abort {
+
+        /** Abort when more than this percentage of the attempted things failed; 100 never aborts. */
+        @WithDefault("50")
+        double failurePercent();
+
+        /** ... but only once this many things were attempted. */
+        @WithDefault("50")
+        int minAttempts();
+    }
 }

@@ -65,7 +65,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * </ol>
  */
 @QuarkusTest
-@TestProfile(BenchProfile.class)
+@TestProfile(PresenceBenchProfile.class)
 class PresenceBench {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 10_000);

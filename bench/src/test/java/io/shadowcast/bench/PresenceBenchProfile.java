@@ -7,7 +7,7 @@ import java.util.Map;
  * The application with its consumer on (the ingest runs through it) and its own poller out of the
  * way: the benchmark drives its own poller so that it can count its calls. Per-thing logs are off.
  */
-public class BenchProfile implements QuarkusTestProfile {
+public class PresenceBenchProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {

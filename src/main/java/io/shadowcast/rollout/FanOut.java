@@ -1,0 +1,303 @@
+package io.shadowcast.rollout;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Streams pages of thing names into concurrent shadow writes.
+ *
+ * <p>Memory stays flat with fleet size: the next page is read while the current one is handed out
+ * (so the writers never wait for a listing), and no further page is read until the current one is
+ * fully handed out. Names alive at any time: at most two pages plus the writes handed out. A page is
+ * committed (its checkpoint saved) once every write of it and of the pages before it has an outcome;
+ * a slow page holds back at most {@link #MAX_OPEN_PAGES} pages before the fan-out waits for it.
+ *
+ * <p>The checkpoint is the token of the first page not yet committed, together with the counts of
+ * the committed pages: a resumed rollout starts from it and counts nothing twice. Writes of a page
+ * that was cut short are repeated on resume, which is harmless: the update is idempotent.
+ */
+final class FanOut {
+
+    private static final Logger LOG = Logger.getLogger(FanOut.class);
+
+    static final int MAX_FAILED_NAMES = 100;
+
+    /**
+     * Writes handed out per writer thread: one running and one queued, so that a writer finds its next
+     * write waiting instead of idling until this thread is scheduled to hand it one.
+     */
+    static final int QUEUED_PER_WRITER = 2;
+
+    /** Pages handed out but not yet committed; beyond this the fan-out waits for the oldest. */
+    static final int MAX_OPEN_PAGES = 2;
+
+    /** Reads one page of targets; null token means the first page. */
+    @FunctionalInterface
+    interface Pages {
+        ThingPage fetch(String token);
+    }
+
+    /** Writes one thing's shadow, with its retries. */
+    @FunctionalInterface
+    interface Writer {
+        WriteResult write(String thing) throws InterruptedException;
+    }
+
+    /** What the fan-out reports while it runs. */
+    interface Progress {
+
+        /** Pages are reported in order; throwing {@link RolloutStoppedException} stops the rollout. */
+        void pageDone(Checkpoint checkpoint);
+
+        /** Called about every heartbeat interval; throwing {@link RolloutStoppedException} stops the rollout. */
+        void heartbeat();
+
+        /** A cheap local check, asked before each write. */
+        boolean cancelled();
+    }
+
+    /** Where to start: the first page (null token, zero counts) or a saved checkpoint. */
+    record Checkpoint(String token, int pages, RolloutCounts counts, List<String> failedThings) {
+
+        static final Checkpoint START = new Checkpoint(null, 0, RolloutCounts.ZERO, List.of());
+
+        Checkpoint {
+            failedThings = List.copyOf(failedThings);
+        }
+    }
+
+    enum Ending {
+        COMPLETED, ABORTED, CANCELLED
+    }
+
+    record Result(Ending ending, String reason, RolloutCounts counts, List<String> failedThings) {
+    }
+
+    private record Stop(Ending ending, String reason) {
+    }
+
+    private final Executor executor;
+    private final Executor reader;
+    private final int handedOut;
+    private final AbortPolicy abort;
+    private final Duration heartbeatEvery;
+
+    /**
+     * @param executor runs the writes, {@code concurrency} at a time (its queue holds as many again)
+     * @param reader   reads the next page of targets ahead of time
+     */
+    FanOut(Executor executor, Executor reader, int concurrency, AbortPolicy abort, Duration heartbeatEvery) {
+        this.executor = executor;
+        this.reader = reader;
+        this.handedOut = concurrency * QUEUED_PER_WRITER;
+        this.abort = abort;
+        this.heartbeatEvery = heartbeatEvery;
+    }
+
+    Result run(Checkpoint start, Pages pages, Writer writer, Progress progress) throws InterruptedException {
+        return new Run(start, pages, writer, progress).execute();
+    }
+
+    /** The state of one rollout's fan-out. */
+    private final class Run {
+
+        private final Pages pages;
+        private final Writer writer;
+        private final Progress progress;
+        private final Semaphore slots = new Semaphore(handedOut);
+        private final Tally live;
+        private final Set<String> failedThings;
+        private final Deque<PageWork> open = new ArrayDeque<>(2);
+        private final String startToken;
+        private RolloutCounts committed;
+        private int committedPages;
+        private long lastHeartbeat = System.nanoTime();
+
+        Run(Checkpoint start, Pages pages, Writer writer, Progress progress) {
+            this.pages = pages;
+            this.writer = writer;
+            this.progress = progress;
+            this.live = new Tally(start.counts());
+            this.failedThings = new LinkedHashSet<>(start.failedThings());
+            this.startToken = start.token();
+            this.committed = start.counts();
+            this.committedPages = start.pages();
+        }
+
+        Result execute() throws InterruptedException {
+            Future<ThingPage> next = prefetch(startToken);
+            while (next != null) {
+                ThingPage page = await(next);
+                // the following page loads while this one is handed out, so the writers never wait for it
+                next = page.nextToken() == null ? null : prefetch(page.nextToken());
+                PageWork work = new PageWork(page.nextToken(), page.things().size());
+                open.add(work);
+                for (String thing : page.things()) {
+                    Optional<Stop> stop = stopped();
+                    if (stop.isPresent()) {
+                        if (next != null) {
+                            next.cancel(true);
+                        }
+                        awaitInFlight();
+                        return new Result(stop.get().ending(), stop.get().reason(), live.counts(), failedList());
+                    }
+                    submit(thing, work);
+                }
+                commitFinishedPages();
+            }
+            while (!open.isEmpty()) {
+                commit(open.removeFirst());
+            }
+            return new Result(Ending.COMPLETED, null, live.counts(), failedList());
+        }
+
+        private Future<ThingPage> prefetch(String token) {
+            FutureTask<ThingPage> task = new FutureTask<>(() -> pages.fetch(token));
+            reader.execute(task);
+            return task;
+        }
+
+        private ThingPage await(Future<ThingPage> page) throws InterruptedException {
+            try {
+                return page.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new IllegalStateException("reading a page of targets failed", e.getCause());
+            }
+        }
+
+        /** Commits the pages already written; waits only while more than {@link #MAX_OPEN_PAGES} are open. */
+        private void commitFinishedPages() throws InterruptedException {
+            while (!open.isEmpty() && (open.peekFirst().isDone() || open.size() > MAX_OPEN_PAGES)) {
+                commit(open.removeFirst());
+            }
+        }
+
+        private Optional<Stop> stopped() {
+            if (progress.cancelled()) {
+                return Optional.of(new Stop(Ending.CANCELLED, "cancelled"));
+            }
+            return abort.check(live.counts()).map(reason -> new Stop(Ending.ABORTED, reason));
+        }
+
+        private void submit(String thing, PageWork work) throws InterruptedException {
+            while (!slots.tryAcquire(heartbeatMillis(), TimeUnit.MILLISECONDS)) {
+                heartbeatIfDue();
+            }
+            heartbeatIfDue();
+            live.target();
+            executor.execute(() -> {
+                WriteResult result;
+                try {
+                    result = writer.write(thing);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    result = WriteResult.failed(thing, 0);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "Shadow update of %s failed", thing);
+                    result = WriteResult.failed(thing, 0);
+                }
+                try {
+                    record(result, work);
+                } finally {
+                    slots.release();
+                }
+            });
+        }
+
+        private void record(WriteResult result, PageWork work) {
+            live.add(result);
+            if (result.outcome() == WriteResult.Outcome.FAILED) {
+                synchronized (failedThings) {
+                    if (failedThings.size() < MAX_FAILED_NAMES) {
+                        failedThings.add(result.thing());
+                    }
+                }
+            }
+            work.done(result);
+        }
+
+        private void commit(PageWork work) throws InterruptedException {
+            while (!work.await(heartbeatMillis())) {
+                heartbeatIfDue();
+            }
+            committed = committed.plus(work.counts());
+            committedPages++;
+            progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, failedList()));
+            lastHeartbeat = System.nanoTime();
+        }
+
+        /** After a stop: lets the writes already started finish so that the final counts are exact. */
+        private void awaitInFlight() throws InterruptedException {
+            while (!slots.tryAcquire(handedOut, heartbeatMillis(), TimeUnit.MILLISECONDS)) {
+                heartbeatIfDue();
+            }
+            slots.release(handedOut);
+        }
+
+        private void heartbeatIfDue() {
+            long now = System.nanoTime();
+            if (now - lastHeartbeat >= heartbeatEvery.toNanos()) {
+                lastHeartbeat = now;
+                progress.heartbeat();
+            }
+        }
+
+        private long heartbeatMillis() {
+            return Math.max(1, heartbeatEvery.toMillis());
+        }
+
+        private List<String> failedList() {
+            synchronized (failedThings) {
+                return new ArrayList<>(failedThings);
+            }
+        }
+    }
+
+    /** The outstanding writes of one page and what they did. */
+    private static final class PageWork {
+
+        private final String nextToken;
+        private final CountDownLatch remaining;
+        private final Tally tally = new Tally(RolloutCounts.ZERO);
+
+        PageWork(String nextToken, int size) {
+            this.nextToken = nextToken;
+            this.remaining = new CountDownLatch(size);
+            tally.targets(size);
+        }
+
+        void done(WriteResult result) {
+            tally.add(result);
+            remaining.countDown();
+        }
+
+        boolean isDone() {
+            return remaining.getCount() == 0;
+        }
+
+        boolean await(long millis) throws InterruptedException {
+            return remaining.await(millis, TimeUnit.MILLISECONDS);
+        }
+
+        RolloutCounts counts() {
+            return tally.counts();
+        }
+    }
+}

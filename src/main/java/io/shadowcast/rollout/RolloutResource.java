@@ -1,0 +1,189 @@
+package io.shadowcast.rollout;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shadowcast.aws.QueueUrls;
+import io.shadowcast.config.RolloutConfig;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Rollouts over HTTP: list newest first, read one, start one by hand, cancel a running one. A
+ * rollout started here goes through the rollout queue exactly like an S3 event, so it gets the same
+ * retries, checkpoints and dead-letter handling. Errors are JSON: {@code {"message": "..."}}.
+ */
+@Path("/rollouts")
+@Produces(MediaType.APPLICATION_JSON)
+public class RolloutResource {
+
+    private static final Logger LOG = Logger.getLogger(RolloutResource.class);
+    static final int MAX_LIMIT = 100;
+
+    private final RolloutStore store;
+    private final RolloutService rollouts;
+    private final S3Client s3;
+    private final SqsClient sqs;
+    private final QueueUrls queueUrls;
+    private final RolloutConfig config;
+    private final ObjectMapper json;
+
+    RolloutResource(RolloutStore store, RolloutService rollouts, S3Client s3, SqsClient sqs, QueueUrls queueUrls,
+            RolloutConfig config, ObjectMapper json) {
+        this.store = store;
+        this.rollouts = rollouts;
+        this.s3 = s3;
+        this.sqs = sqs;
+        this.queueUrls = queueUrls;
+        this.config = config;
+        this.json = json;
+    }
+
+    /** A request to roll out the current version of an object. */
+    public record StartRequest(String bucket, String key) {
+    }
+
+    /** The answer to a start request: the id under which the rollout will be found. */
+    public record Started(String id, String bucket, String key, String versionId, String eTag, String status) {
+    }
+
+    public record Error(String message) {
+    }
+
+    @GET
+    public RolloutStore.Page list(@QueryParam("limit") @DefaultValue("20") int limit, @QueryParam("cursor") String cursor) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
+        }
+        return store.list(limit, cursor == null || cursor.isBlank() ? null : cursor);
+    }
+
+    @GET
+    @Path("{id}")
+    public RolloutRecord get(@PathParam("id") String id) {
+        return store.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response start(StartRequest request) {
+        if (request == null || blank(request.bucket()) || blank(request.key())) {
+            throw error(Response.Status.BAD_REQUEST, "bucket and key are required");
+        }
+        HeadObjectResponse head = head(request.bucket(), request.key());
+        ObjectRef object = new ObjectRef(request.bucket(), request.key(), head.versionId(), head.eTag());
+        String id = object.rolloutId();
+        store.get(id).filter(existing -> existing.status().isFinal()).ifPresent(existing -> {
+            throw error(Response.Status.CONFLICT, "the rollout of this object version (" + id + ") already ended "
+                    + existing.status() + "; upload a new version to roll out again");
+        });
+        String body = eventFor(object, head.contentLength());
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body));
+        LOG.infof("Rollout %s of %s (version %s) queued by request", id, object.url(), object.versionId());
+        return Response.accepted(new Started(id, object.bucket(), object.key(), object.versionId(), object.eTag(), "QUEUED"))
+                .location(URI.create("/rollouts/" + id))
+                .build();
+    }
+
+    @DELETE
+    @Path("{id}")
+    public RolloutRecord cancel(@PathParam("id") String id) {
+        RolloutRecord record = store.cancel(id).orElseThrow(() -> {
+            RolloutRecord ended = store.get(id).orElseThrow(() -> notFound(id));
+            return error(Response.Status.CONFLICT, "rollout " + id + " is not running: it ended " + ended.status());
+        });
+        rollouts.cancelHere(id);
+        LOG.infof("Rollout %s of %s cancelled by request", id, record.url());
+        return record;
+    }
+
+    @ServerExceptionMapper
+    Response mapWebError(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String message = e.getResponse().getEntity() instanceof Error error ? error.message() : e.getMessage();
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Error(message)).build();
+    }
+
+    @ServerExceptionMapper
+    Response mapBadCursor(RolloutStore.InvalidCursorException e) {
+        return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
+                .entity(new Error(e.getMessage())).build();
+    }
+
+    private HeadObjectResponse head(String bucket, String key) {
+        try {
+            return s3.headObject(r -> r.bucket(bucket).key(key));
+        } catch (NoSuchKeyException e) {
+            throw error(Response.Status.NOT_FOUND, "no object s3://" + bucket + "/" + key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw error(Response.Status.NOT_FOUND, "no object s3://" + bucket + "/" + key);
+            }
+            if (e.statusCode() == 403) {
+                throw error(Response.Status.FORBIDDEN, "no access to s3://" + bucket + "/" + key);
+            }
+            throw e;
+        }
+    }
+
+    /** The same S3 event notification record that S3 would send for this object. */
+    private String eventFor(ObjectRef object, Long size) {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode record = root.putArray("Records").addObject();
+        record.put("eventVersion", "2.1");
+        record.put("eventSource", "shadowcast:api");
+        record.put("eventTime", Instant.now().toString());
+        record.put("eventName", "ObjectCreated:Api");
+        ObjectNode s3Node = record.putObject("s3");
+        s3Node.putObject("bucket").put("name", object.bucket());
+        ObjectNode objectNode = s3Node.putObject("object");
+        objectNode.put("key", URLEncoder.encode(object.key(), StandardCharsets.UTF_8));
+        if (size != null) {
+            objectNode.put("size", size);
+        }
+        if (object.eTag() != null) {
+            objectNode.put("eTag", object.eTag());
+        }
+        if (object.versionId() != null) {
+            objectNode.put("versionId", object.versionId());
+        }
+        try {
+            return json.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings and numbers always serialises", e);
+        }
+    }
+
+    private static WebApplicationException notFound(String id) {
+        return error(Response.Status.NOT_FOUND, "no rollout " + id);
+    }
+
+    private static WebApplicationException error(Response.Status status, String message) {
+        return new WebApplicationException(message, Response.status(status).entity(new Error(message)).build());
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+}

@@ -1,0 +1,224 @@
+package io.shadowcast.rollout;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.config.RolloutConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Runs the rollout of one object version: claim its record, hash the object, stream the targets
+ * into the fan-out, checkpoint each page, and write the outcome. Called for every ObjectCreated
+ * record, whether it came from S3 or from {@code POST /rollouts}.
+ *
+ * <p>Returns normally once the record holds a final status (the message may then be deleted) and
+ * throws on anything transient (the message stays and a redelivery resumes from the checkpoint).
+ */
+@ApplicationScoped
+public class RolloutService {
+
+    private static final Logger LOG = Logger.getLogger(RolloutService.class);
+
+    private final RolloutStore store;
+    private final ObjectDigest digests;
+    private final ThingSource things;
+    private final ShadowWriter writer;
+    private final S3Presigner presigner;
+    private final RolloutConfig config;
+    private final TargetRule targets;
+    private final ShadowPayload payloads;
+    private final ExecutorService pool;
+    private final ExecutorService pageReader;
+    private final FanOut fanOut;
+    private final Duration heartbeat;
+    private final Map<String, AtomicBoolean> runningHere = new ConcurrentHashMap<>();
+
+    RolloutService(RolloutStore store, ObjectDigest digests, ThingSource things, ShadowWriter writer,
+            S3Presigner presigner, RolloutConfig config, ObjectMapper json) {
+        this.store = store;
+        this.digests = digests;
+        this.things = things;
+        this.writer = writer;
+        this.presigner = presigner;
+        this.config = config;
+        this.targets = new TargetRule(config.target());
+        this.payloads = new ShadowPayload(json, config.payload());
+        this.heartbeat = config.lease().dividedBy(3);
+        this.pool = Executors.newFixedThreadPool(config.concurrency(), daemonThreads("rollout-writer-"));
+        this.pageReader = Executors.newCachedThreadPool(daemonThreads("rollout-pages-"));
+        this.fanOut = new FanOut(pool, pageReader, config.concurrency(),
+                new AbortPolicy(config.abort().failurePercent(), config.abort().minAttempts()), heartbeat);
+    }
+
+    @PreDestroy
+    void stop() {
+        pool.shutdownNow();
+        pageReader.shutdownNow();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Runs, resumes or recognises as done the rollout of this object version, and returns its record. */
+    public RolloutRecord run(ObjectRef object) throws InterruptedException {
+        String owner = UUID.randomUUID().toString();
+        RolloutStore.Claim claim = store.claim(object, owner);
+        if (claim instanceof RolloutStore.Claim.Busy busy) {
+            LOG.infof("Rollout %s of %s is running on another worker; waiting for it to end or for its lease to run out",
+                    busy.record().id(), object.url());
+        }
+        while (claim instanceof RolloutStore.Claim.Busy) {
+            Thread.sleep(heartbeat.toMillis());
+            claim = store.claim(object, owner);
+        }
+        RolloutRecord record = claim.record();
+        if (claim instanceof RolloutStore.Claim.Finished) {
+            LOG.infof("Rollout %s of %s already ended %s: nothing to do", record.id(), object.url(), record.status());
+            return record;
+        }
+        AtomicBoolean cancelled = new AtomicBoolean();
+        runningHere.put(record.id(), cancelled);
+        try {
+            return execute(object, record, owner, claim instanceof RolloutStore.Claim.Resumed, cancelled);
+        } catch (RolloutFailedException e) {
+            LOG.errorf("Rollout %s of %s FAILED: %s", record.id(), object.url(), e.getMessage());
+            return store.finish(record.id(), owner, RolloutStatus.FAILED, e.getMessage(), record.counts(),
+                    record.failedThings());
+        } catch (RolloutStoppedException e) {
+            LOG.infof("Rollout %s of %s stopped on this worker: %s", record.id(), object.url(), e.getMessage());
+            return store.get(record.id()).orElse(record);
+        } finally {
+            runningHere.remove(record.id());
+        }
+    }
+
+    /** Asks a rollout running in this process to stop now instead of at its next heartbeat. */
+    public void cancelHere(String id) {
+        AtomicBoolean flag = runningHere.get(id);
+        if (flag != null) {
+            flag.set(true);
+        }
+    }
+
+    private RolloutRecord execute(ObjectRef object, RolloutRecord record, String owner, boolean resumed,
+            AtomicBoolean cancelled) throws InterruptedException {
+        String id = record.id();
+        if (record.pages() > 0 && record.checkpoint() == null) {
+            // every page was written before the interruption; only the final status is missing
+            return finish(id, owner, object, new FanOut.Result(FanOut.Ending.COMPLETED, null, record.counts(),
+                    record.failedThings()), System.nanoTime());
+        }
+        ObjectDigest.Digest digest;
+        Targeting targeting;
+        if (record.hash() == null) {
+            digest = digests.digest(object);
+            targeting = targets.resolve(object.key(), digest.metadata());
+            store.saveDigest(id, owner, digest, targeting);
+        } else {
+            // an object version never changes: a resumed rollout keeps the hash and targets it started with
+            digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(), record.eTag(), Map.of());
+            targeting = record.targeting();
+        }
+        ObjectRef exact = new ObjectRef(object.bucket(), object.key(), digest.versionId(), digest.eTag());
+        SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
+        FanOut.Checkpoint start = record.pages() > 0
+                ? new FanOut.Checkpoint(record.checkpoint(), record.pages(), record.counts(), record.failedThings())
+                : FanOut.Checkpoint.START;
+        LOG.infof("Rollout %s of %s (sha256 %s) %s: %s, at most %.0f updates/s%s", id, object.url(), digest.sha256(),
+                resumed ? "resumed after page " + record.pages() : "started", targeting.describe(), config.maxRate(),
+                config.shadowName().map(name -> ", shadow " + name).orElse(""));
+        long started = System.nanoTime();
+        String shadowName = config.shadowName().orElse(null);
+        FanOut.Result result = fanOut.run(start, token -> things.page(targeting, token),
+                thing -> writer.write(thing, shadowName, payload), new Progress(id, owner, cancelled));
+        return finish(id, owner, object, result, started);
+    }
+
+    private RolloutRecord finish(String id, String owner, ObjectRef object, FanOut.Result result, long started) {
+        RolloutCounts counts = result.counts();
+        RolloutStatus status = switch (result.ending()) {
+            case COMPLETED -> counts.failed() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.PARTIAL;
+            case ABORTED -> RolloutStatus.ABORTED;
+            case CANCELLED -> RolloutStatus.CANCELLED;
+        };
+        String reason = result.reason() != null ? result.reason()
+                : status == RolloutStatus.PARTIAL ? counts.failed() + " things failed" : null;
+        RolloutRecord finished = store.finish(id, owner, status, reason, counts, result.failedThings());
+        double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+        LOG.infof("Rollout %s of %s ended %s%s: %d targets, %d updated, %d skipped, %d failed, %d throttled retries "
+                + "in %.1f s (%.0f updates/s)", id, object.url(), finished.status(),
+                reason == null ? "" : " (" + reason + ")", counts.targets(), counts.updated(), counts.skipped(),
+                counts.failed(), counts.throttledRetries(), seconds, counts.updated() / seconds);
+        return finished;
+    }
+
+    private String presign(ObjectRef object) {
+        if (!config.payload().presign()) {
+            return null;
+        }
+        return presigner.presignGetObject(p -> p.signatureDuration(config.payload().presignExpiry())
+                .getObjectRequest(g -> g.bucket(object.bucket()).key(object.key()).versionId(object.versionId())))
+                .url().toString();
+    }
+
+    /** Saves checkpoints and renews the lease; turns a cancellation seen in the table into a local stop. */
+    private final class Progress implements FanOut.Progress {
+
+        private final String id;
+        private final String owner;
+        private final AtomicBoolean cancelled;
+
+        Progress(String id, String owner, AtomicBoolean cancelled) {
+            this.id = id;
+            this.owner = owner;
+            this.cancelled = cancelled;
+        }
+
+        @Override
+        public void pageDone(FanOut.Checkpoint checkpoint) {
+            follow(store.checkpoint(id, owner, checkpoint));
+            LOG.debugf("Rollout %s: page %d done, %d of %d targets updated", id, checkpoint.pages(),
+                    checkpoint.counts().updated(), checkpoint.counts().targets());
+        }
+
+        @Override
+        public void heartbeat() {
+            follow(store.heartbeat(id, owner));
+        }
+
+        @Override
+        public boolean cancelled() {
+            return cancelled.get();
+        }
+
+        private void follow(RolloutStore.Ownership ownership) {
+            switch (ownership) {
+                case OWNED -> {
+                }
+                case CANCELLED -> {
+                    if (!cancelled.getAndSet(true)) {
+                        LOG.infof("Rollout %s was cancelled; stopping", id);
+                    }
+                }
+                case LOST -> throw new RolloutStoppedException("its lease was taken over by another worker");
+            }
+        }
+    }
+}

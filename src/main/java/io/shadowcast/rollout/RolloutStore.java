@@ -1,0 +1,402 @@
+package io.shadowcast.rollout;
+
+import static io.shadowcast.provision.TableProvisioner.RECENT_INDEX;
+import static io.shadowcast.provision.TableProvisioner.RECENT_PARTITION;
+import static io.shadowcast.provision.TableProvisioner.RECENT_SORT;
+import static io.shadowcast.provision.TableProvisioner.ROLLOUT_KEY;
+
+import io.shadowcast.config.RolloutConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+
+/**
+ * The rollout table: one item per object version, written with conditions so that several replicas
+ * never run the same rollout at once.
+ *
+ * <p>A worker claims a rollout with a lease ({@code owner}, {@code leaseUntil}) that it renews with
+ * every checkpoint and heartbeat. Every write of a running rollout is conditional on still owning it;
+ * a worker whose lease was taken over, or whose rollout was cancelled, learns it from its next write.
+ * All items share one {@code listKey} so the {@code recent} index lists them newest first; rollouts
+ * are few (one per uploaded object), far below what one index partition serves.
+ */
+@ApplicationScoped
+public class RolloutStore {
+
+    static final String LIST_KEY = "rollout";
+
+    private static final String STATUS = "status";
+    private static final String REASON = "reason";
+    private static final String BUCKET = "bucket";
+    private static final String KEY = "objectKey";
+    private static final String VERSION_ID = "versionId";
+    private static final String ETAG = "eTag";
+    private static final String SIZE = "size";
+    private static final String HASH = "hash";
+    private static final String TARGET = "target";
+    private static final String TARGET_GROUP = "targetGroup";
+    private static final String TARGET_TYPE = "targetType";
+    private static final String TARGET_ATTRIBUTE = "targetAttribute";
+    private static final String TARGETS = "targets";
+    private static final String UPDATED = "updated";
+    private static final String SKIPPED = "skipped";
+    private static final String FAILED = "failed";
+    private static final String THROTTLED_RETRIES = "throttledRetries";
+    private static final String FAILED_THINGS = "failedThings";
+    private static final String ENDED_AT = "endedAt";
+    private static final String PAGES = "pages";
+    private static final String CHECKPOINT = "checkpoint";
+    private static final String OWNER = "owner";
+    private static final String LEASE_UNTIL = "leaseUntil";
+
+    /** The outcome of trying to take a rollout on. */
+    public sealed interface Claim {
+
+        RolloutRecord record();
+
+        /** New: this worker starts it. */
+        record Started(RolloutRecord record) implements Claim {
+        }
+
+        /** Interrupted earlier (its lease ran out): this worker resumes it from the checkpoint. */
+        record Resumed(RolloutRecord record) implements Claim {
+        }
+
+        /** Already in a final status: nothing to do. */
+        record Finished(RolloutRecord record) implements Claim {
+        }
+
+        /** Another worker holds a live lease on it. */
+        record Busy(RolloutRecord record) implements Claim {
+        }
+    }
+
+    /** What a renewal found. */
+    public enum Ownership {
+        OWNED, CANCELLED, LOST
+    }
+
+    public record Page(List<RolloutRecord> items, String next) {
+    }
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final long leaseMillis;
+    private final Clock clock;
+
+    RolloutStore(DynamoDbClient dynamo, RolloutConfig config) {
+        this.dynamo = dynamo;
+        this.table = config.table();
+        this.leaseMillis = config.lease().toMillis();
+        this.clock = Clock.systemUTC();
+    }
+
+    public Claim claim(ObjectRef object, String owner) {
+        long now = clock.millis();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(ROLLOUT_KEY, s(object.rolloutId()));
+        item.put(RECENT_PARTITION, s(LIST_KEY));
+        item.put(RECENT_SORT, n(now));
+        item.put(STATUS, s(RolloutStatus.RUNNING.name()));
+        item.put(BUCKET, s(object.bucket()));
+        item.put(KEY, s(object.key()));
+        putIfPresent(item, VERSION_ID, object.versionId());
+        putIfPresent(item, ETAG, object.eTag());
+        item.put(PAGES, n(0));
+        item.putAll(countAttributes(RolloutCounts.ZERO));
+        item.put(OWNER, s(owner));
+        item.put(LEASE_UNTIL, n(now + leaseMillis));
+        try {
+            dynamo.putItem(r -> r.tableName(table).item(item).conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ROLLOUT_KEY)));
+            return new Claim.Started(toRecord(item));
+        } catch (ConditionalCheckFailedException exists) {
+            return claimExisting(object.rolloutId(), owner, now);
+        }
+    }
+
+    private Claim claimExisting(String id, String owner, long now) {
+        RolloutRecord existing = get(id).orElseThrow(() -> new IllegalStateException("rollout " + id + " vanished"));
+        if (existing.status().isFinal()) {
+            return new Claim.Finished(existing);
+        }
+        try {
+            var updated = dynamo.updateItem(r -> r.tableName(table).key(key(id))
+                    .updateExpression("SET #owner = :me, #lease = :until")
+                    .conditionExpression("#status = :running AND #lease < :now")
+                    .expressionAttributeNames(Map.of("#owner", OWNER, "#lease", LEASE_UNTIL, "#status", STATUS))
+                    .expressionAttributeValues(Map.of(":me", s(owner), ":until", n(now + leaseMillis), ":now", n(now),
+                            ":running", s(RolloutStatus.RUNNING.name())))
+                    .returnValues(ReturnValue.ALL_NEW));
+            return new Claim.Resumed(toRecord(updated.attributes()));
+        } catch (ConditionalCheckFailedException held) {
+            RolloutRecord current = get(id).orElse(existing);
+            return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
+        }
+    }
+
+    /** Saves what reading the object found: the hash and the targets a resumed run must reuse. */
+    public void saveDigest(String id, String owner, ObjectDigest.Digest digest, Targeting targeting) {
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                ":hash", s(digest.sha256()), ":size", n(digest.size()), ":target", s(targeting.describe())));
+        StringBuilder set = new StringBuilder("SET #hash = :hash, #size = :size, #target = :target");
+        Map<String, String> names = new HashMap<>(Map.of("#hash", HASH, "#size", SIZE, "#target", TARGET));
+        addOptional(set, names, values, VERSION_ID, digest.versionId());
+        addOptional(set, names, values, ETAG, digest.eTag());
+        if (targeting instanceof Targeting.ThingGroup group) {
+            addOptional(set, names, values, TARGET_GROUP, group.name());
+        } else {
+            Targeting.Fleet fleet = (Targeting.Fleet) targeting;
+            addOptional(set, names, values, TARGET_TYPE, fleet.thingType());
+            addOptional(set, names, values, TARGET_ATTRIBUTE,
+                    fleet.attributeName() == null ? null : fleet.attributeName() + "=" + fleet.attributeValue());
+        }
+        if (ownedUpdate(id, owner, set.toString(), "", names, values) != Ownership.OWNED) {
+            throw new RolloutStoppedException("rollout " + id + " is no longer this worker's");
+        }
+    }
+
+    /** Saves a page checkpoint and renews the lease. */
+    public Ownership checkpoint(String id, String owner, FanOut.Checkpoint checkpoint) {
+        Map<String, String> names = new HashMap<>(Map.of("#pages", PAGES, "#failedThings", FAILED_THINGS,
+                "#checkpoint", CHECKPOINT));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":pages", n(checkpoint.pages()),
+                ":failedThings", list(checkpoint.failedThings())));
+        StringBuilder set = new StringBuilder("SET #pages = :pages, #failedThings = :failedThings");
+        appendCounts(set, names, values, checkpoint.counts());
+        if (checkpoint.token() == null) {
+            return ownedUpdate(id, owner, set.toString(), " REMOVE #checkpoint", names, values);
+        }
+        values.put(":checkpoint", s(checkpoint.token()));
+        set.append(", #checkpoint = :checkpoint");
+        return ownedUpdate(id, owner, set.toString(), "", names, values);
+    }
+
+    /** Renews the lease of a running rollout. */
+    public Ownership heartbeat(String id, String owner) {
+        return ownedUpdate(id, owner, "SET #owner = :me", "", new HashMap<>(), new HashMap<>());
+    }
+
+    /**
+     * Writes the final status and counts. A rollout cancelled meanwhile keeps CANCELLED, with these counts.
+     *
+     * @throws RolloutStoppedException when another worker took the rollout over
+     */
+    public RolloutRecord finish(String id, String owner, RolloutStatus status, String reason, RolloutCounts counts,
+            List<String> failedThings) {
+        Map<String, String> names = new HashMap<>(Map.of("#endedAt", ENDED_AT, "#failedThings", FAILED_THINGS,
+                "#owner", OWNER, "#status", STATUS, "#lease", LEASE_UNTIL));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":endedAt", n(clock.millis()),
+                ":failedThings", list(failedThings), ":me", s(owner), ":running", s(RolloutStatus.RUNNING.name()),
+                ":status", s(status.name())));
+        StringBuilder set = new StringBuilder("SET #endedAt = :endedAt, #failedThings = :failedThings");
+        appendCounts(set, names, values, counts);
+        if (reason != null) {
+            names.put("#reason", REASON);
+            values.put(":reason", s(reason));
+            set.append(", #reason = if_not_exists(#reason, :reason)");
+        }
+        try {
+            return update(id, set + ", #status = :status REMOVE #lease",
+                    "#owner = :me AND #status = :running", names, values);
+        } catch (ConditionalCheckFailedException notRunning) {
+            values.remove(":status");
+            values.remove(":running");
+            values.put(":cancelled", s(RolloutStatus.CANCELLED.name()));
+            try {
+                return update(id, set + " REMOVE #lease", "#owner = :me AND #status = :cancelled", names, values);
+            } catch (ConditionalCheckFailedException lost) {
+                throw new RolloutStoppedException("rollout " + id + " was taken over by another worker");
+            }
+        }
+    }
+
+    /** Cancels a running rollout; its worker stops at its next check. Empty when no such rollout is running. */
+    public Optional<RolloutRecord> cancel(String id) {
+        try {
+            return Optional.of(update(id, "SET #status = :cancelled, #reason = :reason, #endedAt = :now",
+                    "#status = :running",
+                    Map.of("#status", STATUS, "#reason", REASON, "#endedAt", ENDED_AT),
+                    Map.of(":cancelled", s(RolloutStatus.CANCELLED.name()), ":reason", s("cancelled by request"),
+                            ":now", n(clock.millis()), ":running", s(RolloutStatus.RUNNING.name()))));
+        } catch (ConditionalCheckFailedException notRunning) {
+            return Optional.empty();
+        }
+    }
+
+    public Optional<RolloutRecord> get(String id) {
+        var response = dynamo.getItem(r -> r.tableName(table).key(key(id)).consistentRead(true));
+        return response.hasItem() && !response.item().isEmpty() ? Optional.of(toRecord(response.item())) : Optional.empty();
+    }
+
+    /** Newest first; {@code cursor} is the {@code next} of the previous page, or null. */
+    public Page list(int limit, String cursor) {
+        QueryResponse response = dynamo.query(r -> {
+            r.tableName(table).indexName(RECENT_INDEX)
+                    .keyConditionExpression("#list = :list")
+                    .expressionAttributeNames(Map.of("#list", RECENT_PARTITION))
+                    .expressionAttributeValues(Map.of(":list", s(LIST_KEY)))
+                    .scanIndexForward(false)
+                    .limit(limit);
+            if (cursor != null) {
+                r.exclusiveStartKey(decodeCursor(cursor));
+            }
+        });
+        String next = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? encodeCursor(response.lastEvaluatedKey())
+                : null;
+        return new Page(response.items().stream().map(RolloutStore::toRecord).toList(), next);
+    }
+
+    /** Runs {@code set} (a SET clause) and {@code remove} (empty or a REMOVE clause), renewing the lease, if still ours. */
+    private Ownership ownedUpdate(String id, String owner, String set, String remove, Map<String, String> names,
+            Map<String, AttributeValue> values) {
+        names.put("#owner", OWNER);
+        names.put("#status", STATUS);
+        names.put("#lease", LEASE_UNTIL);
+        values.put(":me", s(owner));
+        values.put(":running", s(RolloutStatus.RUNNING.name()));
+        values.put(":until", n(clock.millis() + leaseMillis));
+        try {
+            update(id, set + ", #lease = :until" + remove, "#owner = :me AND #status = :running", names, values);
+            return Ownership.OWNED;
+        } catch (ConditionalCheckFailedException e) {
+            RolloutRecord current = get(id).orElse(null);
+            boolean cancelled = current != null && current.status() == RolloutStatus.CANCELLED;
+            return cancelled ? Ownership.CANCELLED : Ownership.LOST;
+        }
+    }
+
+    private RolloutRecord update(String id, String update, String condition, Map<String, String> names,
+            Map<String, AttributeValue> values) {
+        var request = UpdateItemRequest.builder().tableName(table).key(key(id))
+                .updateExpression(update).conditionExpression(condition)
+                .expressionAttributeNames(names).expressionAttributeValues(values)
+                .returnValues(ReturnValue.ALL_NEW).build();
+        return toRecord(dynamo.updateItem(request).attributes());
+    }
+
+    private static void appendCounts(StringBuilder set, Map<String, String> names, Map<String, AttributeValue> values,
+            RolloutCounts counts) {
+        countAttributes(counts).forEach((name, value) -> {
+            names.put("#" + name, name);
+            values.put(":" + name, value);
+            set.append(", #").append(name).append(" = :").append(name);
+        });
+    }
+
+    private static Map<String, AttributeValue> countAttributes(RolloutCounts counts) {
+        return Map.of(TARGETS, n(counts.targets()), UPDATED, n(counts.updated()), SKIPPED, n(counts.skipped()),
+                FAILED, n(counts.failed()), THROTTLED_RETRIES, n(counts.throttledRetries()));
+    }
+
+    private static void addOptional(StringBuilder set, Map<String, String> names, Map<String, AttributeValue> values,
+            String attribute, String value) {
+        if (value != null) {
+            names.put("#" + attribute, attribute);
+            values.put(":" + attribute, s(value));
+            set.append(", #").append(attribute).append(" = :").append(attribute);
+        }
+    }
+
+    static RolloutRecord toRecord(Map<String, AttributeValue> item) {
+        String group = str(item, TARGET_GROUP);
+        String hash = str(item, HASH);
+        Targeting targeting = hash == null ? null
+                : TargetRule.of(group, str(item, TARGET_TYPE), str(item, TARGET_ATTRIBUTE), "saved target");
+        List<String> failed = item.containsKey(FAILED_THINGS) ? item.get(FAILED_THINGS).l().stream().map(AttributeValue::s).toList()
+                : List.of();
+        return new RolloutRecord(
+                str(item, ROLLOUT_KEY),
+                RolloutStatus.valueOf(str(item, STATUS)),
+                str(item, REASON),
+                str(item, BUCKET),
+                str(item, KEY),
+                str(item, VERSION_ID),
+                str(item, ETAG),
+                item.containsKey(SIZE) ? num(item, SIZE) : null,
+                hash,
+                str(item, TARGET),
+                new RolloutCounts(num(item, TARGETS), num(item, UPDATED), num(item, SKIPPED), num(item, FAILED),
+                        num(item, THROTTLED_RETRIES)),
+                failed,
+                Instant.ofEpochMilli(num(item, RECENT_SORT)),
+                item.containsKey(ENDED_AT) ? Instant.ofEpochMilli(num(item, ENDED_AT)) : null,
+                (int) num(item, PAGES),
+                targeting,
+                str(item, CHECKPOINT));
+    }
+
+    /** The cursor is the index position of the last item shown: its start time and id. */
+    private static String encodeCursor(Map<String, AttributeValue> lastKey) {
+        String position = lastKey.get(RECENT_SORT).n() + "|" + lastKey.get(ROLLOUT_KEY).s();
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, AttributeValue> decodeCursor(String cursor) {
+        String position;
+        try {
+            position = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCursorException(cursor);
+        }
+        int bar = position.indexOf('|');
+        if (bar <= 0 || !position.substring(0, bar).chars().allMatch(Character::isDigit)) {
+            throw new InvalidCursorException(cursor);
+        }
+        return Map.of(RECENT_PARTITION, s(LIST_KEY), RECENT_SORT, AttributeValue.fromN(position.substring(0, bar)),
+                ROLLOUT_KEY, s(position.substring(bar + 1)));
+    }
+
+    /** A list cursor that this service did not hand out. */
+    public static class InvalidCursorException extends IllegalArgumentException {
+
+        InvalidCursorException(String cursor) {
+            super("invalid cursor: " + cursor);
+        }
+    }
+
+    private static Map<String, AttributeValue> key(String id) {
+        return Map.of(ROLLOUT_KEY, s(id));
+    }
+
+    private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
+        if (value != null) {
+            item.put(name, s(value));
+        }
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
+    }
+
+    private static long num(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null || value.n() == null ? 0 : Long.parseLong(value.n());
+    }
+
+    private static AttributeValue list(List<String> values) {
+        return AttributeValue.fromL(values.stream().map(AttributeValue::fromS).toList());
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

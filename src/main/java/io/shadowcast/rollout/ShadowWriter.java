@@ -1,0 +1,129 @@
+package io.shadowcast.rollout;
+
+import io.shadowcast.config.RolloutConfig;
+import io.smallrye.faulttolerance.api.Guard;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
+import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundException;
+
+/**
+ * Writes one thing's shadow, paced and retried.
+ *
+ * <p>Every attempt, retries included, first takes a token from the shared {@link AdaptiveRate}: the
+ * quota is account-wide, so all rollouts of this replica draw from one bucket. Throttling, 5xx and
+ * I/O errors are retried by a SmallRye Fault Tolerance guard with exponential backoff and jitter, a
+ * bounded number of times; the SDK's own retries are turned off for these calls so that there is one
+ * retry policy and every throttled response is seen (and slows the rate). ResourceNotFound means the
+ * thing is gone: skipped. Any other 4xx is a failure of that thing, not retried.
+ */
+@ApplicationScoped
+public class ShadowWriter {
+
+    private static final Logger LOG = Logger.getLogger(ShadowWriter.class);
+
+    private final IotDataPlaneClient iotData;
+    private final AdaptiveRate rate;
+    private final Guard guard;
+
+    ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config) {
+        this.iotData = withoutRetries(iotData);
+        this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
+                System::nanoTime);
+        RolloutConfig.Retry retry = config.retry();
+        // long enough for every configured retry at the longest delay; the retry count is the real bound
+        long maxDuration = (retry.maxRetries() + 1L) * (retry.maxDelay().toMillis() + retry.jitter().toMillis()) + 60_000;
+        this.guard = Guard.create()
+                .withDescription("UpdateThingShadow")
+                .withRetry()
+                .maxRetries(retry.maxRetries())
+                .delay(retry.initialDelay().toMillis(), ChronoUnit.MILLIS)
+                .jitter(retry.jitter().toMillis(), ChronoUnit.MILLIS)
+                .maxDuration(maxDuration, ChronoUnit.MILLIS)
+                .whenException(ShadowWriter::isTransient)
+                .withExponentialBackoff().factor(2).maxDelay(retry.maxDelay().toMillis(), ChronoUnit.MILLIS).done()
+                .done()
+                .build();
+    }
+
+    /**
+     * A client like the application's (same endpoint, region and credentials) with the SDK's retries
+     * off. Built once: a per-request override would rebuild the client configuration on every call.
+     */
+    private static IotDataPlaneClient withoutRetries(IotDataPlaneClient client) {
+        var settings = client.serviceClientConfiguration();
+        var builder = IotDataPlaneClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(settings.region())
+                .credentialsProvider(settings.credentialsProvider())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+        settings.endpointOverride().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    @PreDestroy
+    void close() {
+        iotData.close();
+    }
+
+    /** @param shadowName null for the classic shadow */
+    public WriteResult write(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
+        AtomicInteger throttled = new AtomicInteger();
+        try {
+            guard.call(() -> attempt(thing, shadowName, payload, throttled), Boolean.class);
+            return WriteResult.updated(thing, throttled.get());
+        } catch (ResourceNotFoundException e) {
+            LOG.debugf("Thing %s no longer exists: skipped", thing);
+            return WriteResult.skipped(thing);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // the last throttled response, if the attempts ran out on one, was not retried
+            int retried = throttled.get() - (isThrottling(e) ? 1 : 0);
+            LOG.warnf("Shadow update of %s failed%s: %s", thing, isTransient(e) ? " after all retries" : "", summary(e));
+            return WriteResult.failed(thing, retried);
+        }
+    }
+
+    private Boolean attempt(String thing, String shadowName, SdkBytes payload, AtomicInteger throttled)
+            throws InterruptedException {
+        rate.acquire();
+        try {
+            iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload));
+        } catch (AwsServiceException e) {
+            if (isThrottling(e)) {
+                throttled.incrementAndGet();
+                rate.onThrottled();
+            }
+            throw e;
+        }
+        rate.onSuccess();
+        return Boolean.TRUE;
+    }
+
+    static boolean isTransient(Throwable e) {
+        if (e instanceof AwsServiceException aws) {
+            return aws.isThrottlingException() || aws.statusCode() >= 500;
+        }
+        return e instanceof SdkClientException;
+    }
+
+    private static boolean isThrottling(Throwable e) {
+        return e instanceof AwsServiceException aws && aws.isThrottlingException();
+    }
+
+    private static String summary(Throwable e) {
+        if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+            return aws.statusCode() + " " + aws.awsErrorDetails().errorCode() + ": " + aws.awsErrorDetails().errorMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+}

@@ -1,0 +1,207 @@
+package io.shadowcast.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class FanOutTest {
+
+    private static final int PAGE = 250;
+    private final ExecutorService pool = Executors.newFixedThreadPool(8);
+    private final ExecutorService reader = Executors.newCachedThreadPool();
+    private final FanOut fanOut = new FanOut(pool, reader, 8, new AbortPolicy(50, 100), Duration.ofMillis(50));
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        reader.shutdownNow();
+    }
+
+    @Test
+    void everyThingOnceCheckpointsInPageOrderWithCountsOfCommittedPages() throws Exception {
+        Fleet fleet = new Fleet(1_010);
+        Set<String> written = ConcurrentHashMap.newKeySet();
+        Recorder progress = new Recorder();
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            assertThat(written.add(thing)).as("written twice: %s", thing).isTrue();
+            return thing.endsWith("7") ? WriteResult.skipped(thing) : WriteResult.updated(thing, 1);
+        }, progress);
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
+        assertThat(written).hasSize(1_010);
+        assertThat(result.counts()).isEqualTo(new RolloutCounts(1_010, 909, 101, 0, 909));
+        assertThat(progress.checkpoints).extracting(FanOut.Checkpoint::token)
+                .containsExactly("250", "500", "750", "1000", null);
+        assertThat(progress.checkpoints).extracting(c -> c.counts().targets())
+                .containsExactly(250L, 500L, 750L, 1000L, 1010L);
+        assertThat(progress.checkpoints.get(4).counts()).isEqualTo(result.counts());
+        assertThat(progress.checkpoints).extracting(FanOut.Checkpoint::pages).containsExactly(1, 2, 3, 4, 5);
+    }
+
+    @Test
+    void atMostTwoPagesAndTheWritesInFlightAreAliveWhateverTheFleetSize() throws Exception {
+        Fleet fleet = new Fleet(50_000);
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            fleet.alive.decrementAndGet();
+            return WriteResult.updated(thing, 0);
+        }, new Recorder());
+
+        assertThat(result.counts().updated()).isEqualTo(50_000);
+        assertThat(fleet.peakAlive.get()).isLessThanOrEqualTo(2 * PAGE + 8 * FanOut.QUEUED_PER_WRITER);
+    }
+
+    @Test
+    void resumesFromACheckpointWithoutCountingTwice() throws Exception {
+        Fleet fleet = new Fleet(1_000);
+        var start = new FanOut.Checkpoint("500", 2, new RolloutCounts(500, 499, 0, 1, 3), List.of("t-42"));
+        Set<String> written = ConcurrentHashMap.newKeySet();
+
+        var result = fanOut.run(start, fleet::page, thing -> {
+            written.add(thing);
+            return WriteResult.updated(thing, 0);
+        }, new Recorder());
+
+        assertThat(written).hasSize(500).contains("t-500", "t-999").doesNotContain("t-499");
+        assertThat(result.counts()).isEqualTo(new RolloutCounts(1_000, 999, 0, 1, 3));
+        assertThat(result.failedThings()).containsExactly("t-42");
+    }
+
+    @Test
+    void abortsWhenTooManyFailAfterTheMinimumAttempts() throws Exception {
+        Fleet fleet = new Fleet(5_000);
+        Recorder progress = new Recorder();
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page,
+                thing -> Integer.parseInt(thing.substring(2)) % 3 == 0 ? WriteResult.updated(thing, 0)
+                        : WriteResult.failed(thing, 0), progress);
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.ABORTED);
+        assertThat(result.reason()).contains("above the abort threshold of 50.0%");
+        assertThat(result.counts().attempted()).isBetween(100L, 1_000L);
+        assertThat(result.counts().attempted()).isEqualTo(result.counts().targets());
+        assertThat(result.failedThings()).hasSize((int) result.counts().failed()).doesNotHaveDuplicates()
+                .allMatch(name -> Integer.parseInt(name.substring(2)) % 3 != 0);
+    }
+
+    @Test
+    void keepsTheFirstHundredFailedNames() throws Exception {
+        FanOut neverAborts = new FanOut(pool, reader, 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
+
+        var result = neverAborts.run(FanOut.Checkpoint.START, new Fleet(600)::page,
+                thing -> WriteResult.failed(thing, 0), new Recorder());
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
+        assertThat(result.counts().failed()).isEqualTo(600);
+        assertThat(result.failedThings()).hasSize(FanOut.MAX_FAILED_NAMES).doesNotHaveDuplicates()
+                .allMatch(name -> Integer.parseInt(name.substring(2)) < 250);
+    }
+
+    @Test
+    void cancellationStopsHandingOutWorkAndWaitsForWritesInFlight() throws Exception {
+        Fleet fleet = new Fleet(2_000);
+        AtomicInteger writes = new AtomicInteger();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Recorder progress = new Recorder() {
+            @Override
+            public boolean cancelled() {
+                return cancelled.get();
+            }
+        };
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            if (writes.incrementAndGet() == 300) {
+                cancelled.set(true);
+            }
+            return WriteResult.updated(thing, 0);
+        }, progress);
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.CANCELLED);
+        assertThat(result.counts().updated()).isEqualTo(writes.get()).isLessThan(2_000);
+        assertThat(result.counts().targets()).isEqualTo(result.counts().updated());
+    }
+
+    @Test
+    void aWriterExceptionIsAFailureOfThatThingOnly() throws Exception {
+        Fleet fleet = new Fleet(10);
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            if (thing.equals("t-3")) {
+                throw new IllegalStateException("boom");
+            }
+            return WriteResult.updated(thing, 0);
+        }, new Recorder());
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
+        assertThat(result.counts()).isEqualTo(new RolloutCounts(10, 9, 0, 1, 0));
+        assertThat(result.failedThings()).containsExactly("t-3");
+    }
+
+    @Test
+    void heartbeatsWhileWritesAreSlow() throws Exception {
+        Fleet fleet = new Fleet(16);
+        Recorder progress = new Recorder();
+
+        fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            Thread.sleep(100);
+            return WriteResult.updated(thing, 0);
+        }, progress);
+
+        assertThat(progress.heartbeats.get()).isPositive();
+    }
+
+    /** Things t-0..t-(n-1) in pages of 250; the token is the index of the page's first thing. */
+    private static final class Fleet {
+
+        final int size;
+        final AtomicInteger alive = new AtomicInteger();
+        final AtomicInteger peakAlive = new AtomicInteger();
+
+        Fleet(int size) {
+            this.size = size;
+        }
+
+        ThingPage page(String token) {
+            int from = token == null ? 0 : Integer.parseInt(token);
+            int to = Math.min(size, from + PAGE);
+            List<String> names = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                names.add("t-" + i);
+            }
+            peakAlive.accumulateAndGet(alive.addAndGet(names.size()), Math::max);
+            return new ThingPage(names, to < size ? Integer.toString(to) : null);
+        }
+    }
+
+    private static class Recorder implements FanOut.Progress {
+
+        final List<FanOut.Checkpoint> checkpoints = new ArrayList<>();
+        final AtomicInteger heartbeats = new AtomicInteger();
+
+        @Override
+        public void pageDone(FanOut.Checkpoint checkpoint) {
+            checkpoints.add(checkpoint);
+        }
+
+        @Override
+        public void heartbeat() {
+            heartbeats.incrementAndGet();
+        }
+
+        @Override
+        public boolean cancelled() {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.shadowcast.rollout;
+
+import static io.restassured.RestAssured.given;
+import static io.shadowcast.rollout.RolloutFixture.await;
+import static io.shadowcast.rollout.RolloutFixture.awaitFinal;
+import static io.shadowcast.rollout.RolloutFixture.upload;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.shadowcast.aws.QueueUrls;
+import io.shadowcast.config.RolloutConfig;
+import io.shadowcast.testing.IotSimulator;
+import io.shadowcast.testing.SimulatedIot;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Rollouts against an IoT endpoint that throttles (429 ThrottlingException), fails (5xx), loses
+ * things and rejects requests, as AWS does under load.
+ */
+@QuarkusTest
+@TestProfile(SimulatedIot.class)
+class RolloutFaultsTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @Inject S3Client s3;
+    @Inject RolloutStore store;
+    @Inject RolloutConfig config;
+    @Inject SqsClient sqs;
+    @Inject QueueUrls queueUrls;
+    IotSimulator iot;
+
+    private List<String> added = List.of();
+
+    @AfterEach
+    void removeAddedThings() {
+        added.forEach(iot::removeThing);
+        iot.setFaults(new IotSimulator.Faults(0, 0, 5, 13));
+    }
+
+    @Test
+    void throttledAndFailingUpdatesAreRetriedUntilEveryShadowHasTheHash() {
+        added = names("fleet", 60);
+        added.forEach(iot::addThing);
+        iot.resetCounters();
+
+        var uploaded = upload(s3, config.bucket(), "throttled/" + UUID.randomUUID() + ".bin", 20_000, Map.of());
+        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+
+        int things = iot.thingNames().size();
+        assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(iot.throttled()).isPositive();
+        assertThat(iot.serverErrors()).isPositive();
+        assertThat(record.counts()).isEqualTo(new RolloutCounts(things, things, 0, 0, iot.throttled()));
+        for (String thing : iot.thingNames()) {
+            JsonNode s3Field = iot.shadow(thing, SimulatedIot.SHADOW).orElseThrow().path("state").path("desired").path("s3");
+            assertThat(s3Field.path("hash").asText()).as(thing).isEqualTo(uploaded.sha256());
+            assertThat(s3Field.path("url").asText()).isEqualTo(uploaded.object().url());
+            assertThat(s3Field.path("size").asLong()).isEqualTo(20_000);
+            assertThat(s3Field.path("versionId").asText()).isEqualTo(uploaded.versionId());
+            assertThat(s3Field.path("etag").asText()).isEqualTo(uploaded.object().eTag());
+            assertThat(s3Field.path("httpsUrl").asText()).contains(uploaded.object().key())
+                    .contains("X-Amz-Signature=").contains("X-Amz-Expires=900");
+        }
+        assertThat(iot.shadow("shadowcast-demo-1", null).orElseThrow().path("state").path("desired").has("s3"))
+                .as("the classic shadow is left alone when a named shadow is configured").isFalse();
+    }
+
+    @Test
+    void goneThingsAreSkippedAndPermanentFailuresEndPartialAfterBoundedRetries() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = List.of("ghost-1", "broken-5xx-1", "broken-4xx-1");
+        iot.addGhost("ghost-1");
+        iot.addBrokenServerSide("broken-5xx-1");
+        iot.addRejecting("broken-4xx-1");
+        iot.resetCounters();
+
+        var uploaded = upload(s3, config.bucket(), "partial/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+
+        int things = iot.thingNames().size();
+        assertThat(record.status()).isEqualTo(RolloutStatus.PARTIAL);
+        assertThat(record.reason()).isEqualTo("2 things failed");
+        assertThat(record.counts()).isEqualTo(new RolloutCounts(things, things - 3, 1, 2, 0));
+        assertThat(record.failedThings()).containsExactlyInAnyOrder("broken-5xx-1", "broken-4xx-1");
+        assertThat(iot.attempts("broken-5xx-1")).isEqualTo(SimulatedIot.MAX_RETRIES + 1);
+        assertThat(iot.attempts("broken-4xx-1")).isEqualTo(1);
+        assertThat(iot.attempts("ghost-1")).isEqualTo(1);
+    }
+
+    @Test
+    void rolloutIsAbortedWhenMostThingsFail() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = names("rejecting", 300);
+        added.forEach(iot::addRejecting);
+
+        var uploaded = upload(s3, config.bucket(), "abort/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+
+        assertThat(record.status()).isEqualTo(RolloutStatus.ABORTED);
+        assertThat(record.reason()).contains("above the abort threshold of 50.0%");
+        assertThat(record.counts().attempted()).isEqualTo(record.counts().targets());
+        assertThat(record.counts().targets()).isLessThan(iot.thingNames().size());
+        assertThat(record.failedThings()).hasSize((int) Math.min(100, record.counts().failed()));
+    }
+
+    @Test
+    void deleteCancelsARunningRollout() {
+        iot.setFaults(new IotSimulator.Faults(0, 200, 0, 0));
+        added = names("slow", 1_000);
+        added.forEach(iot::addThing);
+
+        var uploaded = upload(s3, config.bucket(), "cancel/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        String id = uploaded.object().rolloutId();
+        await("the rollout to start writing", TIMEOUT,
+                () -> store.get(id).map(r -> r.hash() != null).orElse(false));
+        given().delete("/rollouts/" + id).then().statusCode(200);
+        RolloutRecord record = awaitFinal(store, id, TIMEOUT);
+        await("the worker's final counts", TIMEOUT, () -> store.get(id).orElseThrow().counts().updated() > 0);
+
+        RolloutRecord ended = store.get(id).orElseThrow();
+        assertThat(record.status()).isEqualTo(RolloutStatus.CANCELLED);
+        assertThat(ended.status()).isEqualTo(RolloutStatus.CANCELLED);
+        assertThat(ended.counts().targets()).isLessThan(iot.thingNames().size());
+        assertThat(ended.counts().attempted()).isEqualTo(ended.counts().targets());
+    }
+
+    @Test
+    void anInterruptedRolloutResumesFromItsCheckpointWhenItsMessageComesBack() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = names("resume", 300);
+        added.forEach(iot::addThing);
+        String bucket = "resume-" + UUID.randomUUID();
+        s3.createBucket(r -> r.bucket(bucket));
+        var uploaded = upload(s3, bucket, "fw.bin", 1_000, Map.of());
+        // a worker that wrote the first 150 things, saved that checkpoint and died
+        String id = uploaded.object().rolloutId();
+        store.claim(uploaded.object(), "dead-worker");
+        store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
+                uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
+        store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
+                new RolloutCounts(150, 150, 0, 0, 0), List.of()));
+        iot.resetCounters();
+
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.object())));
+        RolloutRecord record = awaitFinal(store, id, TIMEOUT);
+
+        long rest = iot.thingNames().stream().filter(name -> name.compareTo(added.get(149)) > 0).count();
+        assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(record.counts()).isEqualTo(new RolloutCounts(150 + rest, 150 + rest, 0, 0, 0));
+        assertThat(added.subList(0, 150)).allMatch(thing -> iot.attempts(thing) == 0);
+        assertThat(added.subList(150, 300)).allMatch(thing -> iot.attempts(thing) == 1);
+        assertThat(iot.updateRequests()).isEqualTo(rest);
+    }
+
+    private static List<String> names(String prefix, int count) {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        return IntStream.range(0, count).mapToObj(i -> String.format("%s-%s-%03d", prefix, run, i)).toList();
+    }
+}

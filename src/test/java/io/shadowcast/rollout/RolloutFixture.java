@@ -1,0 +1,121 @@
+package io.shadowcast.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shadowcast.sqs.ConsumerStats;
+import io.shadowcast.sqs.SqsConsumers;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/** Helpers the rollout integration tests share: objects with known hashes, events as S3 sends them, waiting. */
+final class RolloutFixture {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RolloutFixture() {
+    }
+
+    /**
+     * An uploaded object and the SHA-256 the test computed itself.
+     *
+     * @param object    the object as the emulator's notification names it: its S3 events carry no
+     *                  versionId (real S3's do), so the rollout id is derived from the ETag
+     * @param versionId the version S3 gave the upload
+     */
+    record Uploaded(ObjectRef object, String versionId, String sha256, long size) {
+    }
+
+    static Uploaded upload(S3Client s3, String bucket, String key, int size, Map<String, String> metadata) {
+        byte[] content = new byte[size];
+        new Random(key.hashCode() ^ System.nanoTime()).nextBytes(content);
+        PutObjectResponse put = s3.putObject(r -> r.bucket(bucket).key(key).metadata(metadata), RequestBody.fromBytes(content));
+        return new Uploaded(new ObjectRef(bucket, key, null, put.eTag()), put.versionId(), sha256(content), size);
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An S3 ObjectCreated notification for this object, key form-encoded as S3 does. */
+    static String s3Event(ObjectRef object) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode record = root.putArray("Records").addObject();
+        record.put("eventVersion", "2.1").put("eventSource", "aws:s3").put("eventName", "ObjectCreated:Put");
+        ObjectNode s3 = record.putObject("s3");
+        s3.putObject("bucket").put("name", object.bucket());
+        ObjectNode o = s3.putObject("object").put("key", URLEncoder.encode(object.key(), StandardCharsets.UTF_8));
+        if (object.versionId() != null) {
+            o.put("versionId", object.versionId());
+        }
+        if (object.eTag() != null) {
+            o.put("eTag", object.eTag());
+        }
+        return root.toString();
+    }
+
+    static String snsEnvelope(String message) {
+        return JSON.createObjectNode().put("Type", "Notification").put("MessageId", "sns-" + System.nanoTime())
+                .put("TopicArn", "arn:aws:sns:us-east-1:123456789012:uploads").put("Message", message).toString();
+    }
+
+    /** desired.s3 of a shadow document. */
+    static JsonNode desiredS3(String shadowDocument) {
+        try {
+            return JSON.readTree(shadowDocument).path("state").path("desired").path("s3");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static RolloutRecord awaitFinal(RolloutStore store, String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RolloutRecord last = null;
+        while (System.nanoTime() < deadline) {
+            last = store.get(id).orElse(null);
+            if (last != null && last.status().isFinal()) {
+                return last;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("rollout " + id + " did not end within " + timeout + "; last seen: " + last);
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    }
+
+    static ConsumerStats rolloutConsumer(SqsConsumers consumers) {
+        return consumers.all().stream().filter(c -> c.name().equals("rollout")).findFirst()
+                .orElseThrow(() -> new AssertionError("no rollout consumer running")).stats();
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

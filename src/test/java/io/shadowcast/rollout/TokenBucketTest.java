@@ -1,0 +1,69 @@
+package io.shadowcast.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class TokenBucketTest {
+
+    private static final long MS = 1_000_000L;
+    private final AtomicLong clock = new AtomicLong(1_000 * MS);
+
+    @Test
+    void burstIsFreeThenTokensComeAtTheRate() {
+        TokenBucket bucket = new TokenBucket(100, clock::get); // burst 5, then one every 10 ms
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(bucket.reserve()).as("burst token %d", i).isZero();
+        }
+        assertThat(bucket.reserve()).isEqualTo(10 * MS);
+        assertThat(bucket.reserve()).isEqualTo(20 * MS);
+        assertThat(bucket.reserve()).isEqualTo(30 * MS);
+    }
+
+    @Test
+    void waitingCallersAreServedInOrderAndTimeRepaysTheDebt() {
+        TokenBucket bucket = new TokenBucket(1000, clock::get); // burst 50
+        for (int i = 0; i < 50; i++) {
+            bucket.reserve();
+        }
+        assertThat(bucket.reserve()).isEqualTo(1 * MS);
+
+        clock.addAndGet(1 * MS); // the waiter's token is now due, nothing spare
+        assertThat(bucket.reserve()).isEqualTo(1 * MS);
+
+        clock.addAndGet(1_000 * MS); // a long pause refills only up to the burst
+        for (int i = 0; i < 50; i++) {
+            assertThat(bucket.reserve()).isZero();
+        }
+        assertThat(bucket.reserve()).isPositive();
+    }
+
+    @Test
+    void sustainedRateMatchesTheConfiguredRate() {
+        TokenBucket bucket = new TokenBucket(200, clock::get);
+        long start = clock.get();
+        int granted = 0;
+        // a caller that sleeps exactly as told, for one simulated second
+        while (clock.get() - start < 1_000 * MS) {
+            clock.addAndGet(bucket.reserve());
+            granted++;
+        }
+        assertThat(granted).isBetween(200, 211); // 200 per second plus the burst of 10
+    }
+
+    @Test
+    void rateChangesApplyToTheNextReservation() {
+        TokenBucket bucket = new TokenBucket(10, clock::get); // burst 1
+        bucket.reserve();
+        assertThat(bucket.reserve()).isEqualTo(100 * MS);
+
+        bucket.setRate(100);
+
+        assertThat(bucket.rate()).isEqualTo(100);
+        assertThat(bucket.reserve()).isEqualTo(20 * MS); // in debt by two tokens at 10 ms each
+        assertThatThrownBy(() -> bucket.setRate(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,347 @@
+package io.shadowcast.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small stand-in for the AWS IoT control and data plane HTTP APIs, on a loopback port: CreateThing,
+ * ListThings (pages and tokens), GetThingShadow and UpdateThingShadow (classic and named). It answers
+ * like AWS, including a 429 {@code x-amzn-ErrorType: ThrottlingException} when the account-wide
+ * shadow quota (a token bucket) is exceeded, so the real SDK clients see what they would see in AWS.
+ *
+ * <p>Faults to test against: a fixed latency, every n-th update throttled or answered 500, things
+ * that are listed but answer 404 (deleted meanwhile), things that always answer 503 or 400.
+ *
+ * <p>Runs on its own small Vert.x event loop and delays answers with timers, so that it costs little
+ * CPU beside the service under test even at thousands of requests per second.
+ */
+public final class IotSimulator implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the simulator does besides answering; all zero means a perfect endpoint. */
+    public record Faults(double quotaPerSecond, long latencyMillis, int throttleEvery, int serverErrorEvery) {
+
+        public static final Faults NONE = new Faults(0, 0, 0, 0);
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final ConcurrentSkipListMap<String, Map<String, ObjectNode>> things = new ConcurrentSkipListMap<>();
+    private final Set<String> ghosts = ConcurrentHashMap.newKeySet();
+    private final Set<String> brokenServer = ConcurrentHashMap.newKeySet();
+    private final Set<String> brokenRequest = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicLong> attemptsPerThing = new ConcurrentHashMap<>();
+    private final AtomicLong updateRequests = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
+    private final AtomicLong serverErrors = new AtomicLong();
+    private volatile Faults faults;
+    private volatile Quota quota;
+
+    private IotSimulator(Faults faults, int eventLoops) {
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+        setFaults(faults);
+        this.server = vertx.createHttpServer().requestHandler(this::handle);
+    }
+
+    /** @param eventLoops threads answering requests (one or two are plenty) */
+    public static IotSimulator start(Faults faults, int eventLoops) {
+        IotSimulator simulator = new IotSimulator(faults, eventLoops);
+        try {
+            simulator.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return simulator;
+        } catch (Exception e) {
+            simulator.close();
+            throw new IllegalStateException("cannot start the IoT simulator: " + e.getMessage(), e);
+        }
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.actualPort());
+    }
+
+    public void setFaults(Faults faults) {
+        this.faults = faults;
+        this.quota = faults.quotaPerSecond() > 0 ? new Quota(faults.quotaPerSecond()) : null;
+    }
+
+    public void addThing(String name) {
+        things.putIfAbsent(name, new ConcurrentHashMap<>());
+    }
+
+    /** Listed by ListThings, but gone when its shadow is written (404 ResourceNotFoundException). */
+    public void addGhost(String name) {
+        addThing(name);
+        ghosts.add(name);
+    }
+
+    /** Always answers 503 to shadow updates. */
+    public void addBrokenServerSide(String name) {
+        addThing(name);
+        brokenServer.add(name);
+    }
+
+    /** Always answers 400 InvalidRequestException to shadow updates. */
+    public void addRejecting(String name) {
+        addThing(name);
+        brokenRequest.add(name);
+    }
+
+    public void removeThing(String name) {
+        things.remove(name);
+        ghosts.remove(name);
+        brokenServer.remove(name);
+        brokenRequest.remove(name);
+    }
+
+    public List<String> thingNames() {
+        return new ArrayList<>(things.keySet());
+    }
+
+    /** The classic (null) or named shadow document as stored, if any. */
+    public Optional<JsonNode> shadow(String thing, String shadowName) {
+        Map<String, ObjectNode> shadows = things.get(thing);
+        return shadows == null ? Optional.empty() : Optional.ofNullable(shadows.get(shadowKey(shadowName)));
+    }
+
+    public long updateRequests() {
+        return updateRequests.get();
+    }
+
+    public long throttled() {
+        return throttled.get();
+    }
+
+    public long serverErrors() {
+        return serverErrors.get();
+    }
+
+    public long attempts(String thing) {
+        AtomicLong count = attemptsPerThing.get(thing);
+        return count == null ? 0 : count.get();
+    }
+
+    public void resetCounters() {
+        updateRequests.set(0);
+        throttled.set(0);
+        serverErrors.set(0);
+        attemptsPerThing.clear();
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("IoT simulator did not stop: " + e.getMessage(), e);
+        }
+    }
+
+    private void handle(HttpServerRequest request) {
+        request.body().onSuccess(body -> {
+            long latency = faults.latencyMillis();
+            if (latency > 0) {
+                vertx.setTimer(latency, timer -> answer(request, body));
+            } else {
+                answer(request, body);
+            }
+        });
+    }
+
+    private void answer(HttpServerRequest request, Buffer body) {
+        HttpServerResponse exchange = request.response();
+        try {
+            Faults current = faults;
+            String path = request.path();
+            Map<String, String> query = query(request.query());
+            String method = request.method().name();
+            String[] parts = path.split("/");
+            if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
+                listThings(exchange, query);
+            } else if (parts.length == 3 && "things".equals(parts[1]) && "POST".equals(method)) {
+                createThing(exchange, decode(parts[2]));
+            } else if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3])) {
+                String thing = decode(parts[2]);
+                if ("GET".equals(method)) {
+                    getShadow(exchange, thing, query.get("name"));
+                } else if ("POST".equals(method)) {
+                    updateShadow(exchange, thing, query.get("name"), body.getBytes(), current);
+                } else {
+                    error(exchange, 405, "MethodNotAllowedException", method);
+                }
+            } else {
+                error(exchange, 404, "ResourceNotFoundException", "no route " + method + " " + path);
+            }
+        } catch (IOException | RuntimeException e) {
+            error(exchange, 500, "InternalFailureException", String.valueOf(e));
+        }
+    }
+
+    private void listThings(HttpServerResponse exchange, Map<String, String> query) {
+        int max = Integer.parseInt(query.getOrDefault("maxResults", "50"));
+        String after = query.get("nextToken");
+        Iterator<String> names = (after == null ? things.keySet() : things.tailMap(after, false).keySet()).iterator();
+        ObjectNode response = JSON.createObjectNode();
+        var array = response.putArray("things");
+        String last = null;
+        while (names.hasNext() && array.size() < max) {
+            last = names.next();
+            array.addObject().put("thingName", last).put("thingArn", "arn:aws:iot:us-east-1:123456789012:thing/" + last)
+                    .put("version", 1).putObject("attributes");
+        }
+        if (names.hasNext()) {
+            response.put("nextToken", last);
+        }
+        respond(exchange, 200, response);
+    }
+
+    private void createThing(HttpServerResponse exchange, String thing) {
+        addThing(thing);
+        respond(exchange, 200, JSON.createObjectNode().put("thingName", thing)
+                .put("thingArn", "arn:aws:iot:us-east-1:123456789012:thing/" + thing).put("thingId", thing));
+    }
+
+    private void getShadow(HttpServerResponse exchange, String thing, String shadowName) {
+        Optional<JsonNode> shadow = shadow(thing, shadowName);
+        if (shadow.isEmpty() || ghosts.contains(thing)) {
+            error(exchange, 404, "ResourceNotFoundException", "No shadow exists with name: '" + thing + "'");
+            return;
+        }
+        respond(exchange, 200, shadow.get());
+    }
+
+    private void updateShadow(HttpServerResponse exchange, String thing, String shadowName, byte[] body, Faults current)
+            throws IOException {
+        long request = updateRequests.incrementAndGet();
+        attemptsPerThing.computeIfAbsent(thing, t -> new AtomicLong()).incrementAndGet();
+        Quota q = quota;
+        if ((q != null && !q.tryTake()) || (current.throttleEvery() > 0 && request % current.throttleEvery() == 0)) {
+            throttled.incrementAndGet();
+            error(exchange, 429, "ThrottlingException", "Rate exceeded");
+            return;
+        }
+        if (current.serverErrorEvery() > 0 && request % current.serverErrorEvery() == 0) {
+            serverErrors.incrementAndGet();
+            error(exchange, 500, "InternalFailureException", "Internal failure");
+            return;
+        }
+        Map<String, ObjectNode> shadows = things.get(thing);
+        if (shadows == null || ghosts.contains(thing)) {
+            error(exchange, 404, "ResourceNotFoundException", "Thing " + thing + " does not exist");
+            return;
+        }
+        if (brokenServer.contains(thing)) {
+            serverErrors.incrementAndGet();
+            error(exchange, 503, "ServiceUnavailableException", "Service unavailable");
+            return;
+        }
+        if (brokenRequest.contains(thing)) {
+            error(exchange, 400, "InvalidRequestException", "Invalid request for " + thing);
+            return;
+        }
+        JsonNode update = JSON.readTree(body);
+        ObjectNode document = shadows.compute(shadowKey(shadowName), (name, existing) -> {
+            ObjectNode next = existing == null ? JSON.createObjectNode() : existing.deepCopy();
+            merge(next.with("state"), (ObjectNode) update.path("state"));
+            next.put("version", next.path("version").asLong() + 1);
+            next.put("timestamp", System.currentTimeMillis() / 1000);
+            return next;
+        });
+        respond(exchange, 200, document);
+    }
+
+    /** Shadow merge semantics: objects merge, null deletes, anything else replaces. */
+    private static void merge(ObjectNode target, ObjectNode update) {
+        update.fields().forEachRemaining(field -> {
+            JsonNode value = field.getValue();
+            if (value.isNull()) {
+                target.remove(field.getKey());
+            } else if (value.isObject() && target.path(field.getKey()).isObject()) {
+                merge((ObjectNode) target.get(field.getKey()), (ObjectNode) value);
+            } else {
+                target.set(field.getKey(), value.deepCopy());
+            }
+        });
+    }
+
+    private static String shadowKey(String shadowName) {
+        return shadowName == null ? "" : shadowName;
+    }
+
+    private static void error(HttpServerResponse exchange, int status, String type, String message) {
+        exchange.putHeader("x-amzn-ErrorType", type);
+        respond(exchange, status, JSON.createObjectNode().put("message", message));
+    }
+
+    private static void respond(HttpServerResponse exchange, int status, JsonNode body) {
+        try {
+            exchange.setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> values = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    values.put(decode(pair.substring(0, equals)), decode(pair.substring(equals + 1)));
+                }
+            }
+        }
+        return values;
+    }
+
+    private static String decode(String value) {
+        return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** The account-wide quota: a token bucket holding a tenth of a second of requests at most. */
+    private static final class Quota {
+
+        private final double rate;
+        private double tokens;
+        private long refilledAt = System.nanoTime();
+
+        Quota(double rate) {
+            this.rate = rate;
+            this.tokens = rate / 10;
+        }
+
+        synchronized boolean tryTake() {
+            long now = System.nanoTime();
+            tokens = Math.min(rate / 10, tokens + (now - refilledAt) / 1e9 * rate);
+            refilledAt = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return true;
+            }
+            return false;
+        }
+    }
+}
