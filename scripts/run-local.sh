@@ -40,7 +40,8 @@ if answers "$ENDPOINT/moto-api/"; then
   echo "Using the emulator already running at $ENDPOINT"
 else
   mkdir -p target
-  "$(python_with_moto)" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" > target/moto-local.log 2>&1 &
+  # moto with atomic DynamoDB conditional writes (see the script)
+  "$(python_with_moto)" scripts/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" > target/moto-local.log 2>&1 &
   started+=("$!")
   until answers "$ENDPOINT/moto-api/"; do sleep 0.2; done
   echo "moto started at $ENDPOINT (log: target/moto-local.log)"
@@ -53,7 +54,8 @@ if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; t
   begin=$(date +%s)
 fi
 
-java ${JAVA_OPTS:-} -Dquarkus.profile=local -Dquarkus.http.port="$HTTP_PORT" \
+# http.maxConnections: keep-alive connections of the JDK HTTP client, at least the rollout concurrency
+java -Dhttp.maxConnections=64 ${JAVA_OPTS:-} -Dquarkus.profile=local -Dquarkus.http.port="$HTTP_PORT" \
   -Dshadowcast.local.endpoint="$ENDPOINT" -jar "$jar" &
 started+=("$!")
 

@@ -42,37 +42,35 @@ public class TableProvisioner {
     }
 
     public void checksTable(String table) {
-        if (exists(table)) {
-            return;
+        if (create(table, CHECK_KEY, index(DUE_INDEX, DUE_SHARD, DUE_AT),
+                attribute(DUE_SHARD, ScalarAttributeType.N), attribute(DUE_AT, ScalarAttributeType.N))) {
+            dynamo.updateTimeToLive(r -> r.tableName(table)
+                    .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+            LOG.infof("Created timer table %s", table);
         }
-        dynamo.createTable(r -> r.tableName(table)
-                .billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(
-                        attribute(CHECK_KEY, ScalarAttributeType.S),
-                        attribute(DUE_SHARD, ScalarAttributeType.N),
-                        attribute(DUE_AT, ScalarAttributeType.N))
-                .keySchema(key(CHECK_KEY, KeyType.HASH))
-                .globalSecondaryIndexes(index(DUE_INDEX, DUE_SHARD, DUE_AT)));
-        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
-        dynamo.updateTimeToLive(r -> r.tableName(table)
-                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
-        LOG.infof("Created timer table %s", table);
     }
 
     void rolloutsTable(String table) {
-        if (exists(table)) {
-            return;
+        if (create(table, ROLLOUT_KEY, index(RECENT_INDEX, RECENT_PARTITION, RECENT_SORT),
+                attribute(RECENT_PARTITION, ScalarAttributeType.S), attribute(RECENT_SORT, ScalarAttributeType.N))) {
+            LOG.infof("Created rollout table %s", table);
         }
+    }
+
+    /** Creates an on-demand table with a string hash key and one index, unless it exists; true when it created it. */
+    private boolean create(String table, String hashKey, GlobalSecondaryIndex index, AttributeDefinition... indexKeys) {
+        if (exists(table)) {
+            return false;
+        }
+        List<AttributeDefinition> attributes = new java.util.ArrayList<>(List.of(indexKeys));
+        attributes.add(0, attribute(hashKey, ScalarAttributeType.S));
         dynamo.createTable(r -> r.tableName(table)
                 .billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(
-                        attribute(ROLLOUT_KEY, ScalarAttributeType.S),
-                        attribute(RECENT_PARTITION, ScalarAttributeType.S),
-                        attribute(RECENT_SORT, ScalarAttributeType.N))
-                .keySchema(key(ROLLOUT_KEY, KeyType.HASH))
-                .globalSecondaryIndexes(index(RECENT_INDEX, RECENT_PARTITION, RECENT_SORT)));
+                .attributeDefinitions(attributes)
+                .keySchema(key(hashKey, KeyType.HASH))
+                .globalSecondaryIndexes(index));
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
-        LOG.infof("Created rollout table %s", table);
+        return true;
     }
 
     private boolean exists(String table) {

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A moto server process on a free loopback port: the local AWS that the tests talk to through the
- * real SDK clients. Uses the machine's python3 when it has moto; otherwise installs
+ * real SDK clients, started through {@code scripts/moto_server.py}, which makes DynamoDB conditional
+ * writes atomic as they are on AWS (several replicas racing for one check must see one winner). Uses the machine's python3 when it has moto; otherwise installs
  * {@code moto[server]} into a virtual environment under {@code target/}; otherwise fails with a
  * message that says what to install.
  */
@@ -20,6 +21,8 @@ public final class MotoServer implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Path VENV = Path.of("target", "moto-venv");
+    /** moto's server with atomic DynamoDB conditional writes, as the local run uses it. */
+    private static final Path LAUNCHER = Path.of("scripts", "moto_server.py");
 
     private final Process process;
     private final URI endpoint;
@@ -37,7 +40,7 @@ public final class MotoServer implements AutoCloseable {
         String python = pythonWithMoto();
         try {
             Path log = Files.createDirectories(Path.of("target")).resolve("moto-" + port + ".log");
-            Process process = new ProcessBuilder(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+            Process process = new ProcessBuilder(python, LAUNCHER.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
