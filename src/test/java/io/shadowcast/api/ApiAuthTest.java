@@ -15,18 +15,14 @@ import io.shadowcast.rollout.ObjectRef;
 import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutStore;
 import io.shadowcast.testing.AuthOn;
+import io.shadowcast.testing.LogCapture;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
@@ -85,25 +81,7 @@ class ApiAuthTest {
 
     @Test
     void presignedUrlsAndTheTokenNeverReachTheLogs() throws Exception {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-                lines.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
-        try {
+        try (LogCapture log = new LogCapture()) {
             String key = "signed/" + UUID.randomUUID() + ".bin";
             var put = s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromString("payload " + key));
             String id = new ObjectRef(config.bucket(), key, null, put.eTag()).rolloutId();
@@ -116,11 +94,10 @@ class ApiAuthTest {
             String httpsUrl = new ObjectMapper().readTree(shadow).path("state").path("desired").path("s3")
                     .path("httpsUrl").asText();
             assertThat(httpsUrl).as("the payload carries a presigned URL").contains("X-Amz-Signature=");
+            List<String> lines = log.texts();
             assertThat(lines).as("the rollout was logged").anyMatch(line -> line.contains(id));
             assertThat(lines).noneMatch(line -> line.contains("X-Amz-Signature") || line.contains("X-Amz-Credential")
                     || line.contains(httpsUrl) || line.contains(AuthOn.TOKEN));
-        } finally {
-            root.removeHandler(capture);
         }
     }
 
