@@ -2,6 +2,7 @@ package io.shadowcast.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -15,6 +16,12 @@ public class JsonErrorMappers {
     @ServerExceptionMapper
     public Response unknownField(UnrecognizedPropertyException e) {
         return badRequest(new ApiError("unknown field '" + e.getPropertyName() + "'", e.getPropertyName()));
+    }
+
+    /** More specific than Quarkus' built-in mapper for this type, whose body is not the API's error shape. */
+    @ServerExceptionMapper
+    public Response wrongShape(MismatchedInputException e) {
+        return badJson(e);
     }
 
     @ServerExceptionMapper

@@ -91,8 +91,13 @@ public class DuePoller implements AutoCloseable {
     public Report poll() {
         Report total = Report.NONE;
         int fruitless = 0;
+        boolean first = true;
         while (true) {
             List<PendingCheck> due = store.due(settings.batchSize());
+            if (first) {
+                counters.dueSeen(due, clock.instant());
+                first = false;
+            }
             if (due.isEmpty()) {
                 return total;
             }

@@ -1,15 +1,23 @@
 package io.shadowcast.presence;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the disconnect watch did, as Micrometer counters ({@code /q/metrics}):
  * {@code shadowcast_presence_events_total{outcome}} for incoming events and
- * {@code shadowcast_presence_checks_total{outcome,reason}} for verified checks.
+ * {@code shadowcast_presence_checks_total{outcome,reason}} for verified checks, and two gauges of this
+ * replica's last poll: {@code shadowcast_presence_due_checks} (checks due and waiting, at most one
+ * poll batch) and {@code shadowcast_presence_oldest_due_age_seconds}. The gauges come from the due-index
+ * query the poll makes anyway; counting every pending check would need a Scan.
  */
 @Singleton
 public class PresenceCounters {
@@ -26,6 +34,8 @@ public class PresenceCounters {
     private final Counter failed;
     private final Map<Verdict.Reason, Counter> notified = new EnumMap<>(Verdict.Reason.class);
     private final Map<Verdict.Reason, Counter> suppressed = new EnumMap<>(Verdict.Reason.class);
+    private final AtomicLong dueChecks = new AtomicLong();
+    private final AtomicLong oldestDueAgeMillis = new AtomicLong();
 
     public PresenceCounters(MeterRegistry registry) {
         scheduled = event(registry, "scheduled");
@@ -42,6 +52,20 @@ public class PresenceCounters {
             notified.put(reason, check(registry, "notified", reason.name().toLowerCase()));
             suppressed.put(reason, check(registry, "suppressed", reason.name().toLowerCase()));
         }
+        Gauge.builder("shadowcast.presence.due.checks", dueChecks, AtomicLong::get)
+                .description("Checks due and not yet verified when this replica's last poll began (at most one batch)")
+                .register(registry);
+        Gauge.builder("shadowcast.presence.oldest.due.age", oldestDueAgeMillis, millis -> millis.get() / 1000.0)
+                .baseUnit("seconds")
+                .description("How long the most overdue check seen by this replica's last poll had been due")
+                .register(registry);
+    }
+
+    /** The first due-index answer of a poll: the backlog it found (empty: none). */
+    void dueSeen(List<PendingCheck> due, Instant now) {
+        dueChecks.set(due.size());
+        oldestDueAgeMillis.set(due.stream().map(PendingCheck::dueAt).min(Instant::compareTo)
+                .map(oldest -> Math.max(0, Duration.between(oldest, now).toMillis())).orElse(0L));
     }
 
     void scheduled(CheckStore.ScheduleOutcome outcome) {

@@ -42,11 +42,13 @@ public class RolloutService {
     private final ExecutorService pageReader;
     private final FanOut fanOut;
     private final Duration heartbeat;
+    private final RolloutMetrics metrics;
     private final Map<String, AtomicBoolean> runningHere = new ConcurrentHashMap<>();
 
     RolloutService(RolloutStore store, ObjectDigest digests, ThingSource things, ShadowWriter writer,
-            S3Presigner presigner, RolloutConfig config, ObjectMapper json) {
+            S3Presigner presigner, RolloutConfig config, ObjectMapper json, RolloutMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.digests = digests;
         this.things = things;
         this.writer = writer;
@@ -95,18 +97,24 @@ public class RolloutService {
         }
         AtomicBoolean cancelled = new AtomicBoolean();
         runningHere.put(record.id(), cancelled);
+        long started = System.nanoTime();
         try {
-            return execute(object, record, owner, claim instanceof RolloutStore.Claim.Resumed, cancelled);
+            return ended(execute(object, record, owner, claim instanceof RolloutStore.Claim.Resumed, cancelled), started);
         } catch (RolloutFailedException e) {
             LOG.errorf("Rollout %s of %s FAILED: %s", record.id(), object.url(), e.getMessage());
-            return store.finish(record.id(), owner, RolloutStatus.FAILED, e.getMessage(), record.counts(),
-                    record.failedThings());
+            return ended(store.finish(record.id(), owner, RolloutStatus.FAILED, e.getMessage(), record.counts(),
+                    record.failedThings()), started);
         } catch (RolloutStoppedException e) {
             LOG.infof("Rollout %s of %s stopped on this worker: %s", record.id(), object.url(), e.getMessage());
             return store.get(record.id()).orElse(record);
         } finally {
             runningHere.remove(record.id());
         }
+    }
+
+    private RolloutRecord ended(RolloutRecord record, long startedNanos) {
+        metrics.ended(record.status(), Duration.ofNanos(System.nanoTime() - startedNanos));
+        return record;
     }
 
     /** Asks a rollout running in this process to stop now instead of at its next heartbeat. */

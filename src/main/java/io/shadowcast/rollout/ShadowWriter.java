@@ -33,11 +33,14 @@ public class ShadowWriter {
     private final IotDataPlaneClient iotData;
     private final AdaptiveRate rate;
     private final Guard guard;
+    private final RolloutMetrics metrics;
 
-    ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config) {
+    ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config, RolloutMetrics metrics) {
         this.iotData = withoutRetries(iotData);
+        this.metrics = metrics;
         this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
                 System::nanoTime);
+        metrics.rate(rate::rate);
         RolloutConfig.Retry retry = config.retry();
         // long enough for every configured retry at the longest delay; the retry count is the real bound
         long maxDuration = (retry.maxRetries() + 1L) * (retry.maxDelay().toMillis() + retry.jitter().toMillis()) + 60_000;
@@ -76,6 +79,12 @@ public class ShadowWriter {
 
     /** @param shadowName null for the classic shadow */
     public WriteResult write(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
+        WriteResult result = attempts(thing, shadowName, payload);
+        metrics.written(result);
+        return result;
+    }
+
+    private WriteResult attempts(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
         AtomicInteger throttled = new AtomicInteger();
         try {
             guard.call(() -> attempt(thing, shadowName, payload, throttled), Boolean.class);

@@ -7,6 +7,7 @@ import static io.shadowcast.rollout.RolloutFixture.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.shadowcast.aws.QueueUrls;
@@ -34,6 +35,7 @@ class RolloutFaultsTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    @Inject MeterRegistry registry;
     @Inject S3Client s3;
     @Inject RolloutStore store;
     @Inject RolloutConfig config;
@@ -54,6 +56,7 @@ class RolloutFaultsTest {
         added = names("fleet", 60);
         added.forEach(iot::addThing);
         iot.resetCounters();
+        double throttledBefore = registry.counter("shadowcast.rollout.throttled.retries").count();
 
         var uploaded = upload(s3, config.bucket(), "throttled/" + UUID.randomUUID() + ".bin", 20_000, Map.of());
         RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
@@ -63,6 +66,8 @@ class RolloutFaultsTest {
         assertThat(iot.throttled()).isPositive();
         assertThat(iot.serverErrors()).isPositive();
         assertThat(record.counts()).isEqualTo(new RolloutCounts(things, things, 0, 0, iot.throttled()));
+        assertThat(registry.counter("shadowcast.rollout.throttled.retries").count() - throttledBefore)
+                .isEqualTo(iot.throttled());
         for (String thing : iot.thingNames()) {
             JsonNode s3Field = iot.shadow(thing, SimulatedIot.SHADOW).orElseThrow().path("state").path("desired").path("s3");
             assertThat(s3Field.path("hash").asText()).as(thing).isEqualTo(uploaded.sha256());

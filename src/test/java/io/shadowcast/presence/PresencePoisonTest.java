@@ -1,0 +1,76 @@
+package io.shadowcast.presence;
+
+import static io.shadowcast.presence.PresenceFixture.await;
+import static io.shadowcast.presence.PresenceFixture.uniqueThing;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.shadowcast.aws.QueueUrls;
+import io.shadowcast.config.PresenceConfig;
+import io.shadowcast.testing.LogCapture;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/** Bad input on the presence queue: each malformed message ends in the DLQ, logged once, and the consumer keeps going. */
+@QuarkusTest
+class PresencePoisonTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @Inject SqsClient sqs;
+    @Inject QueueUrls queueUrls;
+    @Inject PresenceConfig config;
+    @Inject CheckStore store;
+
+    @Test
+    void malformedEventsGoToTheDeadLetterQueueLoggedOnceAndAGoodOneAfterThemIsStillScheduled() {
+        String marker = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        Map<String, String> poison = new LinkedHashMap<>();
+        poison.put("not json", "connected=false " + marker);
+        poison.put("wrong shape", "[\"" + marker + "\"]");
+        poison.put("neither kind", "{\"thingName\":\"t-" + marker + "\",\"state\":\"gone\"}");
+        poison.put("unknown eventType", "{\"clientId\":\"t-" + marker + "\",\"timestamp\":" + now
+                + ",\"eventType\":\"subscribed\",\"topics\":[\"a/b\"]}");
+        poison.put("odd thing name", "{\"thingName\":\"bad name/#" + marker + "\",\"connected\":false,\"timestamp\":"
+                + now / 1000 + "}");
+        poison.put("thing name too long", "{\"thingName\":\"" + marker + "x".repeat(128) + "\",\"connected\":false,"
+                + "\"timestamp\":" + now / 1000 + "}");
+        // just under the SQS maximum of 256 KiB
+        poison.put("huge", "{\"marker\":\"" + marker + "\",\"pad\":\"" + "x".repeat(250 * 1024) + "\"}");
+        String queue = queueUrls.urlOf(config.queue());
+        String thing = uniqueThing("after-poison");
+
+        try (LogCapture log = new LogCapture()) {
+            Map<String, String> ids = new LinkedHashMap<>();
+            poison.forEach((what, body) -> ids.put(
+                    sqs.sendMessage(r -> r.queueUrl(queue).messageBody(body)).messageId(), what));
+            sqs.sendMessage(r -> r.queueUrl(queue).messageBody(PresenceFlowTest.lifecycleEvent(thing, "disconnected",
+                    System.currentTimeMillis(), "CONNECTION_LOST")));
+
+            await("the good event after the malformed ones scheduled", TIMEOUT, () -> store.get(thing).isPresent());
+            Set<String> inDlq = ConcurrentHashMap.newKeySet();
+            String dlq = queueUrls.urlOf(config.queue() + "-dlq");
+            await("every malformed event in the DLQ", TIMEOUT, () -> {
+                sqs.receiveMessage(r -> r.queueUrl(dlq).maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream()
+                        .filter(m -> m.body().contains(marker)).forEach(m -> inDlq.add(m.body()));
+                return inDlq.containsAll(poison.values());
+            });
+            ids.forEach((id, what) -> assertThat(log.lines().stream()
+                    .filter(line -> line.level().intValue() == Level.WARNING.intValue() && line.text().contains(id)).count())
+                    .as("warnings naming the %s message %s", what, id).isEqualTo(1));
+            assertThat(log.texts()).as("the huge body is not logged")
+                    .noneMatch(text -> text.contains("x".repeat(1024)));
+        } finally {
+            store.cancel(thing);
+        }
+    }
+}
