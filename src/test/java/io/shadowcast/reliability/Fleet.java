@@ -125,12 +125,16 @@ final class Fleet {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(what, timeout, Duration.ofMillis(200), condition);
+    }
+
+    static void await(String what, Duration timeout, Duration every, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
                 return;
             }
-            sleep(200);
+            sleep(every.toMillis());
         }
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
     }
