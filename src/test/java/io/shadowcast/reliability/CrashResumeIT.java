@@ -24,7 +24,11 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class CrashResumeIT {
 
-    private static final int THINGS = 600;
+    /**
+     * Three pages: a page's checkpoint is saved once the next page has been handed out, so the first one
+     * lands about 500 updates in, leaving the third page's seconds to kill the service in.
+     */
+    private static final int THINGS = 700;
     private static final String BUCKET = "shadowcast-artifacts";
     private static final Map<String, String> SETTINGS = Map.of(
             "shadowcast.provision.things", "",

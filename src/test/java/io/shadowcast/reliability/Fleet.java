@@ -79,10 +79,6 @@ final class Fleet {
         return missing;
     }
 
-    static void setShadow(IotDataPlaneClient iotData, String thing, String document) {
-        iotData.updateThingShadow(r -> r.thingName(thing).payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String(document)));
-    }
-
     /** The rollout record of this key as the service's API shows it, if there is one yet. */
     static Optional<JsonNode> rolloutOf(AppProcess app, String key) {
         JsonNode page = get(app, "/rollouts?limit=100");
@@ -96,16 +92,9 @@ final class Fleet {
 
     static JsonNode get(AppProcess app, String path) {
         try {
-            HttpURLConnection connection = (HttpURLConnection) app.base().resolve(path).toURL().openConnection();
-            connection.setConnectTimeout(2000);
-            connection.setReadTimeout(20_000);
-            try (InputStream in = connection.getInputStream()) {
-                return JSON.readTree(in);
-            } finally {
-                connection.disconnect();
-            }
+            return JSON.readTree(text(app, path));
         } catch (IOException e) {
-            throw new IllegalStateException("GET " + path + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException("GET " + path + " gave no JSON: " + e.getMessage(), e);
         }
     }
 
