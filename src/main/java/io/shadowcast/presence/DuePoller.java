@@ -150,10 +150,12 @@ public class DuePoller implements AutoCloseable {
         PendingCheck check = claimed.get();
         try {
             Verdict verdict = Verdict.decide(check, verifier.read(check.thingName()), settings.notifyWhenUnverified());
-            counters.verdict(verdict);
             if (verdict.alert()) {
-                alert(check, verdict);
+                if (alert(check, verdict)) {
+                    counters.verdict(verdict);
+                }
             } else {
+                counters.verdict(verdict);
                 LOG.infof("Thing %s disconnected at %s: no alert, %s", check.thingName(), check.disconnectedAt(),
                         verdict.reason().text());
             }
@@ -170,18 +172,20 @@ public class DuePoller implements AutoCloseable {
         }
     }
 
-    private void alert(PendingCheck check, Verdict verdict) {
+    /** Publishes the alert unless this disconnect was alerted on already; says whether it published. */
+    private boolean alert(PendingCheck check, Verdict verdict) {
         if (!store.recordAlert(check)) {
             counters.alreadyAlerted();
             LOG.infof("Thing %s disconnected at %s was already alerted on; not again", check.thingName(),
                     check.disconnectedAt());
-            return;
+            return false;
         }
         Instant now = clock.instant();
         try {
             String messageId = notifier.alert(check, verdict, now);
             LOG.infof("Thing %s disconnected since %s: alert published (%s, SNS message %s)", check.thingName(),
                     check.disconnectedAt(), verdict.reason().text(), messageId);
+            return true;
         } catch (RuntimeException e) {
             store.forgetAlert(check.thingName(), check.disconnectedAt());
             throw e;

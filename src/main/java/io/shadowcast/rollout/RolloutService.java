@@ -107,6 +107,12 @@ public class RolloutService {
         } catch (RolloutStoppedException e) {
             LOG.infof("Rollout %s of %s stopped on this worker: %s", record.id(), object.url(), e.getMessage());
             return store.get(record.id()).orElse(record);
+        } catch (InterruptedException e) {
+            // shutting down: the message goes back to the queue; let the next worker resume without waiting for the lease
+            store.release(record.id(), owner);
+            LOG.infof("Rollout %s of %s interrupted; lease released, it resumes from its last checkpoint", record.id(),
+                    object.url());
+            throw e;
         } finally {
             runningHere.remove(record.id());
         }

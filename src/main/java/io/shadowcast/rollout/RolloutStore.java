@@ -184,6 +184,20 @@ public class RolloutStore {
         return ownedUpdate(id, owner, set.toString(), "", names, values);
     }
 
+    /**
+     * Gives up this worker's lease of a running rollout at once (on shutdown), so that the redelivered
+     * message is resumed by another worker without waiting for the lease to run out.
+     */
+    public void release(String id, String owner) {
+        try {
+            update(id, "SET #lease = :expired", "#owner = :me AND #status = :running",
+                    new HashMap<>(Map.of("#lease", LEASE_UNTIL, "#owner", OWNER, "#status", STATUS)),
+                    new HashMap<>(Map.of(":expired", n(0), ":me", s(owner), ":running", s(RolloutStatus.RUNNING.name()))));
+        } catch (ConditionalCheckFailedException notOurs) {
+            // taken over, cancelled or finished meanwhile: nothing to give up
+        }
+    }
+
     /** Renews the lease of a running rollout. */
     public Ownership heartbeat(String id, String owner) {
         return ownedUpdate(id, owner, "SET #owner = :me", "", new HashMap<>(), new HashMap<>());

@@ -53,6 +53,8 @@ public final class SqsConsumer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Message> toDelete = new ConcurrentLinkedQueue<>();
+    /** Messages whose handler was stopped by close(): handed back to the queue at once, not after their visibility timeout. */
+    private final ConcurrentLinkedQueue<Message> interrupted = new ConcurrentLinkedQueue<>();
     private final ConsumerStats stats = new ConsumerStats();
     private final Thread poller;
     private volatile boolean running;
@@ -176,9 +178,15 @@ public final class SqsConsumer implements AutoCloseable {
                 logPoison(message, e);
                 makeVisible(List.of(message));
             } catch (Exception e) {
-                stats.failed.incrementAndGet();
-                LOG.warnf(e, "Consumer %s: message %s failed (receive %s); it stays on the queue for a retry",
-                        name, message.messageId(), receiveCount(message));
+                if (running) {
+                    stats.failed.incrementAndGet();
+                    LOG.warnf(e, "Consumer %s: message %s failed (receive %s); it stays on the queue for a retry",
+                            name, message.messageId(), receiveCount(message));
+                } else {
+                    // stopped by close(), which releases it for another replica
+                    LOG.infof("Consumer %s: message %s stopped by shutdown (%s)", name, message.messageId(), e);
+                    interrupted.add(message);
+                }
             } finally {
                 inFlight.remove(message.messageId());
                 slots.release();
@@ -284,9 +292,11 @@ public final class SqsConsumer implements AutoCloseable {
         }
         housekeeping.shutdownNow();
         flushDeletes();
-        if (!inFlight.isEmpty() && queueUrl != null) {
-            LOG.infof("Consumer %s: releasing %d unfinished messages", name, inFlight.size());
-            makeVisible(new ArrayList<>(inFlight.values()));
+        List<Message> unfinished = new ArrayList<>(inFlight.values());
+        unfinished.addAll(interrupted);
+        if (!unfinished.isEmpty() && queueUrl != null) {
+            LOG.infof("Consumer %s: releasing %d unfinished messages", name, unfinished.size());
+            makeVisible(unfinished);
         }
         LOG.infof("Consumer %s stopped: received %d, deleted %d, failed %d, rejected %d",
                 name, stats.received(), stats.deleted(), stats.failed(), stats.poison());
