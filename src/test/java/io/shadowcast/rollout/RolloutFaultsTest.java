@@ -83,6 +83,29 @@ class RolloutFaultsTest {
     }
 
     @Test
+    void aThrottlingStormThenServerErrorBurstsSlowTheRolloutWhichStillReachesEveryThing() {
+        added = names("storm", 40);
+        added.forEach(iot::addThing);
+        iot.setFaults(new IotSimulator.Faults(0, 0, 1, 0)); // every update throttled
+        iot.resetCounters();
+
+        var uploaded = upload(s3, config.bucket(), "storm/" + UUID.randomUUID() + ".bin", 1_000, Map.of());
+        await("the storm to throttle every thing twice", TIMEOUT, () -> iot.throttled() >= 2L * added.size());
+        iot.setFaults(new IotSimulator.Faults(0, 0, 0, 3)); // the storm ends; every third update answers 500
+        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+
+        int things = iot.thingNames().size();
+        assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(record.counts()).isEqualTo(new RolloutCounts(things, things, 0, 0, iot.throttled()));
+        assertThat(iot.serverErrors()).isPositive();
+        assertThat(iot.throttled()).as("most early requests were throttled").isGreaterThanOrEqualTo(2L * added.size());
+        for (String thing : iot.thingNames()) {
+            assertThat(iot.shadow(thing, SimulatedIot.SHADOW).orElseThrow().path("state").path("desired").path("s3")
+                    .path("hash").asText()).as(thing).isEqualTo(uploaded.sha256());
+        }
+    }
+
+    @Test
     void goneThingsAreSkippedAndPermanentFailuresEndPartialAfterBoundedRetries() {
         iot.setFaults(IotSimulator.Faults.NONE);
         added = List.of("ghost-1", "broken-5xx-1", "broken-4xx-1");
