@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shadowcast.testing.AppProcess;
-import io.shadowcast.testing.MotoServer;
 import io.shadowcast.testing.TestClients;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -12,8 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -22,7 +19,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * JVM picks up the redelivered message and resumes from the checkpoint. Every thing ends with the new hash
  * and the record's counts add up to the fleet, no thing counted twice or left out.
  */
-class CrashResumeIT {
+class CrashResumeIT extends ReplacedInstance {
 
     /**
      * Three pages: a page's checkpoint is saved once the next page has been handed out, so the first one
@@ -37,26 +34,6 @@ class CrashResumeIT {
             "shadowcast.rollout.lease", "5s",
             "shadowcast.sqs.visibility-timeout", "5s",
             "http.maxConnections", "64");
-
-    private MotoServer moto;
-    private AppProcess first;
-    private AppProcess second;
-
-    @BeforeEach
-    void startEmulator() {
-        moto = MotoServer.start();
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (first != null) {
-            first.kill();
-        }
-        if (second != null) {
-            second.close();
-        }
-        moto.close();
-    }
 
     @Test
     void aRolloutKilledMidwayIsResumedByTheNextInstanceAndReachesEveryThing() throws Exception {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shadowcast.testing.AppProcess;
-import io.shadowcast.testing.MotoServer;
 import io.shadowcast.testing.TestClients;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -12,8 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -22,7 +19,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * grace, hands the unfinished message back to the queue and gives up the rollout's lease, so a new instance
  * resumes the rollout long before the message's visibility timeout or the lease would have let it.
  */
-class GracefulShutdownIT {
+class GracefulShutdownIT extends ReplacedInstance {
 
     private static final int THINGS = 300;
     private static final String BUCKET = "shadowcast-artifacts";
@@ -38,26 +35,6 @@ class GracefulShutdownIT {
             "shadowcast.sqs.visibility-timeout", VISIBILITY.toSeconds() + "s",
             "shadowcast.sqs.shutdown-grace", SHUTDOWN_GRACE.toSeconds() + "s",
             "http.maxConnections", "64");
-
-    private MotoServer moto;
-    private AppProcess first;
-    private AppProcess second;
-
-    @BeforeEach
-    void startEmulator() {
-        moto = MotoServer.start();
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (first != null) {
-            first.kill();
-        }
-        if (second != null) {
-            second.close();
-        }
-        moto.close();
-    }
 
     @Test
     void aStoppedInstanceHandsItsRolloutBackAndANewOneResumesItWithoutWaitingForTheVisibilityTimeout() throws Exception {
