@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -32,17 +31,6 @@ import java.util.stream.Stream;
 final class ConfigKeys {
 
     private static final String CONFIG_PACKAGE = "io/shadowcast/config";
-
-    /**
-     * The one list of keys that the deployment examples use before the feature that reads them is on
-     * this branch, with that feature's package. Once the package is here, the key must be declared by a
-     * config interface ({@link #pendingFeatureKeys()} then no longer lists it and a renamed key fails the
-     * deployment tests); update the examples and this list together.
-     */
-    static final Map<String, String> FEATURE_KEYS = Map.of(
-            "shadowcast.rollout.max-rate", "io/shadowcast/rollout",
-            "shadowcast.presence.grace", "io/shadowcast/presence",
-            "shadowcast.presence.poll-interval", "io/shadowcast/presence");
 
     /** Read by what runs the application rather than by its configuration: the AWS SDK's region chain, the image's entry point. */
     static final Set<String> CONTAINER_ENV = Set.of("AWS_REGION", "JAVA_OPTS");
@@ -98,17 +86,9 @@ final class ConfigKeys {
         return Stream.concat(Stream.of("AWS_REGION"), keys.stream().map(ConfigKeys::envName)).toList();
     }
 
-    /** Feature keys whose feature is not on this branch yet. */
-    static Set<String> pendingFeatureKeys() {
-        return FEATURE_KEYS.entrySet().stream()
-                .filter(entry -> ConfigKeys.class.getClassLoader().getResource(entry.getValue()) == null)
-                .map(Map.Entry::getKey)
-                .collect(Collectors.toSet());
-    }
-
     /** The key that an environment variable sets, if the service has one by that name. */
     static Optional<String> keyOf(String envName) {
-        return Stream.concat(declared().stream(), pendingFeatureKeys().stream())
+        return declared().stream()
                 .filter(key -> envName(key).equals(envName))
                 .findFirst();
     }
