@@ -36,8 +36,8 @@ public class JsonErrorMappers {
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
         Response original = e.getResponse();
-        if (original.hasEntity() && original.getEntity() instanceof ApiError) {
-            return original;
+        if (original.hasEntity() && original.getEntity() instanceof ApiError error) {
+            return Response.status(original.getStatus()).type(MediaType.APPLICATION_JSON_TYPE).entity(error).build();
         }
         String reason = original.getStatusInfo().getReasonPhrase();
         return Response.status(original.getStatus()).type(MediaType.APPLICATION_JSON_TYPE)

@@ -3,6 +3,7 @@ package io.shadowcast.rollout;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shadowcast.api.ApiError;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.ws.rs.Consumes;
@@ -68,9 +69,6 @@ public class RolloutResource {
     public record Started(String id, String bucket, String key, String versionId, String eTag, String status) {
     }
 
-    public record Error(String message) {
-    }
-
     @GET
     public RolloutStore.Page list(@QueryParam("limit") @DefaultValue("20") int limit, @QueryParam("cursor") String cursor) {
         if (limit < 1 || limit > MAX_LIMIT) {
@@ -119,16 +117,9 @@ public class RolloutResource {
     }
 
     @ServerExceptionMapper
-    Response mapWebError(WebApplicationException e) {
-        int status = e.getResponse().getStatus();
-        String message = e.getResponse().getEntity() instanceof Error error ? error.message() : e.getMessage();
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Error(message)).build();
-    }
-
-    @ServerExceptionMapper
     Response mapBadCursor(RolloutStore.InvalidCursorException e) {
         return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-                .entity(new Error(e.getMessage())).build();
+                .entity(ApiError.of(e.getMessage())).build();
     }
 
     private HeadObjectResponse head(String bucket, String key) {
@@ -180,7 +171,7 @@ public class RolloutResource {
     }
 
     private static WebApplicationException error(Response.Status status, String message) {
-        return new WebApplicationException(message, Response.status(status).entity(new Error(message)).build());
+        return new WebApplicationException(message, Response.status(status).entity(ApiError.of(message)).build());
     }
 
     private static boolean blank(String value) {
