@@ -124,7 +124,7 @@ public class CheckResource {
         }
         JsonNode name = root.get("thingName");
         if (name == null || !name.isTextual() || !ThingNames.isValid(name.asText())) {
-            return badRequest("thingName must be a thing name ([a-zA-Z0-9:_-]{1,128})", "thingName");
+            return invalidName();
         }
         Instant disconnectedAt;
         try {
