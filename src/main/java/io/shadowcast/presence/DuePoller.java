@@ -1,5 +1,6 @@
 package io.shadowcast.presence;
 
+import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.PresenceConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -12,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -74,12 +74,7 @@ public class DuePoller implements AutoCloseable {
         this.counters = counters;
         this.settings = settings;
         this.clock = clock;
-        AtomicInteger threads = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(Math.max(1, settings.workers()), task -> {
-            Thread thread = new Thread(task, "presence-verify-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.workers = Executors.newFixedThreadPool(Math.max(1, settings.workers()), DaemonThreads.named("presence-verify"));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.shadowcast.rollout;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,9 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -57,8 +56,8 @@ public class RolloutService {
         this.targets = new TargetRule(config.target());
         this.payloads = new ShadowPayload(json, config.payload());
         this.heartbeat = config.lease().dividedBy(3);
-        this.pool = Executors.newFixedThreadPool(config.concurrency(), daemonThreads("rollout-writer-"));
-        this.pageReader = Executors.newCachedThreadPool(daemonThreads("rollout-pages-"));
+        this.pool = Executors.newFixedThreadPool(config.concurrency(), DaemonThreads.named("rollout-writer"));
+        this.pageReader = Executors.newCachedThreadPool(DaemonThreads.named("rollout-pages"));
         this.fanOut = new FanOut(pool, pageReader, config.concurrency(),
                 new AbortPolicy(config.abort().failurePercent(), config.abort().minAttempts()), heartbeat);
     }
@@ -67,15 +66,6 @@ public class RolloutService {
     void stop() {
         pool.shutdownNow();
         pageReader.shutdownNow();
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** Runs, resumes or recognises as done the rollout of this object version, and returns its record. */

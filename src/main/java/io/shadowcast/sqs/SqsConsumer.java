@@ -1,5 +1,6 @@
 package io.shadowcast.sqs;
 
+import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.SqsConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,9 +75,9 @@ public final class SqsConsumer implements AutoCloseable {
         this.config = config;
         this.concurrency = concurrency;
         this.slots = new Semaphore(concurrency);
-        this.workers = Executors.newFixedThreadPool(concurrency, named(name + "-handler"));
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(named(name + "-housekeeping"));
-        this.poller = named(name + "-poller").newThread(this::pollLoop);
+        this.workers = Executors.newFixedThreadPool(concurrency, DaemonThreads.named(name + "-handler"));
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(name + "-housekeeping"));
+        this.poller = DaemonThreads.named(name + "-poller").newThread(this::pollLoop);
     }
 
     public SqsConsumer start() {
@@ -319,14 +320,5 @@ public final class SqsConsumer implements AutoCloseable {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
-        var counter = new java.util.concurrent.atomic.AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }
