@@ -88,17 +88,31 @@
 
   // ---------------------------------------------------------------- rollouts
 
-  /** The bar: updated, skipped and failed as shares of the things listed so far (pages are listed as they go). */
-  function progressBar(rollout) {
+  /**
+   * How many targets a running rollout will probably have. Targets are listed page by page as the rollout
+   * goes, so its record knows only the things listed so far; the last finished rollout to the same
+   * targets (same "target" text) on this page gives the likely total.
+   */
+  function expectedTargets(rollout, olderRollouts) {
+    if (rollout.status !== 'RUNNING') return null;
+    const previous = olderRollouts.find(other => other.status !== 'RUNNING' && other.target === rollout.target
+      && other.counts && other.counts.targets > 0);
+    return previous ? previous.counts.targets : null;
+  }
+
+  /** The bar: updated, skipped and failed as shares of the targets (expected ones while running, when known). */
+  function progressBar(rollout, expected) {
     const counts = rollout.counts || {};
     const targets = counts.targets || 0;
     const done = (counts.updated || 0) + (counts.skipped || 0) + (counts.failed || 0);
-    const scale = Math.max(targets, done, 1);
+    const estimated = expected !== null && expected > targets;
+    const scale = Math.max(estimated ? expected : targets, done, 1);
+    const of = estimated ? '~' + number(expected) + ' expected' : number(targets) + (rollout.status === 'RUNNING' ? ' listed so far' : '');
     const bar = el('div', {
       class: 'bar' + (rollout.status === 'RUNNING' ? ' live' : ''),
-      title: 'of ' + number(targets) + ' targets listed so far: ' + number(counts.updated) + ' updated, '
-        + number(counts.skipped) + ' skipped, ' + number(counts.failed) + ' failed',
-      'data-targets': targets, 'data-updated': counts.updated || 0,
+      title: estimated ? 'about ' + number(expected) + ' targets, as many as the last rollout to ' + rollout.target + ' had'
+        : 'targets are listed page by page while a rollout runs',
+      'data-targets': targets, 'data-expected': estimated ? expected : null, 'data-updated': counts.updated || 0,
       'data-skipped': counts.skipped || 0, 'data-failed': counts.failed || 0
     });
     for (const part of ['updated', 'skipped', 'failed']) {
@@ -109,7 +123,7 @@
       el('span', { class: 'updated-count' }, number(counts.updated) + ' updated'),
       ' · ' + number(counts.skipped) + ' skipped · ',
       el('span', { class: counts.failed ? 'bad-text' : '' }, number(counts.failed) + ' failed'),
-      ' of ', el('span', { class: 'targets-count' }, number(targets)), ' targets');
+      ' of ' + of + ' targets');
     // fields a later version adds to the counts (applied, waves...) are shown as they come
     for (const [name, value] of Object.entries(counts)) {
       if (!KNOWN_COUNTS.includes(name) && typeof value === 'number') legend.append(' · ' + number(value) + ' ' + name);
@@ -130,7 +144,7 @@
     return cell;
   }
 
-  function rolloutRow(rollout) {
+  function rolloutRow(rollout, expected) {
     const ended = rollout.endedAt ? new Date(rollout.endedAt) : new Date();
     const took = rollout.startedAt ? duration(ended - new Date(rollout.startedAt)) : '';
     const object = el('td', { class: 'object' },
@@ -143,7 +157,7 @@
       actions.append(' ', el('button', { type: 'button', class: 'cancel', onclick: () => cancel(rollout) }, 'Cancel'));
     }
     return el('tr', { 'data-id': rollout.id },
-      object, statusCell(rollout), el('td', {}, progressBar(rollout)),
+      object, statusCell(rollout), el('td', {}, progressBar(rollout, expected)),
       el('td', { class: 'small' }, time(rollout.startedAt), el('div', { class: 'muted' },
         rollout.endedAt ? 'took ' + took : 'running for ' + took)),
       actions);
@@ -153,7 +167,8 @@
     try {
       const page = await getJson('rollouts?limit=' + ROLLOUTS);
       const items = (page && page.items) || [];
-      replaceRows(document.querySelector('#rollouts tbody'), items.map(rolloutRow));
+      replaceRows(document.querySelector('#rollouts tbody'),
+        items.map((rollout, i) => rolloutRow(rollout, expectedTargets(rollout, items.slice(i + 1)))));
       show('rollouts-empty', items.length === 0);
       showError('rollouts-error', null);
     } catch (e) {
