@@ -107,7 +107,8 @@
     const done = (counts.updated || 0) + (counts.skipped || 0) + (counts.failed || 0);
     const estimated = expected !== null && expected > targets;
     const scale = Math.max(estimated ? expected : targets, done, 1);
-    const of = estimated ? '~' + number(expected) + ' expected' : number(targets) + (rollout.status === 'RUNNING' ? ' listed so far' : '');
+    const of = estimated ? '~' + number(expected) + ' expected targets'
+      : number(targets) + (rollout.status === 'RUNNING' ? ' targets listed so far' : ' targets');
     const bar = el('div', {
       class: 'bar' + (rollout.status === 'RUNNING' ? ' live' : ''),
       title: estimated ? 'about ' + number(expected) + ' targets, as many as the last rollout to ' + rollout.target + ' had'
@@ -123,7 +124,7 @@
       el('span', { class: 'updated-count' }, number(counts.updated) + ' updated'),
       ' · ' + number(counts.skipped) + ' skipped · ',
       el('span', { class: counts.failed ? 'bad-text' : '' }, number(counts.failed) + ' failed'),
-      ' of ' + of + ' targets');
+      ' of ' + of);
     // fields a later version adds to the counts (applied, waves...) are shown as they come
     for (const [name, value] of Object.entries(counts)) {
       if (!KNOWN_COUNTS.includes(name) && typeof value === 'number') legend.append(' · ' + number(value) + ' ' + name);
