@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
@@ -113,6 +114,53 @@ class StatusPageBrowserTest {
 
         assertThat(DynamoDbCalls.operations()).as("DynamoDB calls while the page was open")
                 .isNotEmpty().doesNotContain("Scan");
+    }
+
+    /**
+     * A later version may add statuses, fields and counts: the page shows them as they come. The
+     * answer of GET /rollouts is extended in the browser (the API of this version has no such record),
+     * with a key that would run script if the page ever put values into it as HTML.
+     */
+    @Test
+    void showsStatusesAndFieldsItDoesNotKnowAsTheyComeAndValuesOnlyAsText() {
+        String extra = """
+                {"id":"future-1","status":"SUPERSEDED","reason":"a newer upload took over","supersededBy":"future-2",
+                 "bucket":"b","key":"<img src=x onerror=\\"document.title='injected'\\">.bin","target":"all things",
+                 "counts":{"targets":10,"updated":4,"skipped":0,"failed":0,"throttledRetries":0,"applied":3,"waves":2},
+                 "startedAt":"2026-01-01T00:00:00Z"}""";
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+                const realFetch = window.fetch.bind(window);
+                window.fetch = async (url, options) => {
+                  const response = await realFetch(url, options);
+                  if (!String(url).startsWith('rollouts?')) return response;
+                  const page = await response.json();
+                  page.items.unshift(%s);
+                  return new Response(JSON.stringify(page), {status: 200, headers: {'Content-Type': 'application/json'}});
+                };""".formatted(extra)));
+
+        browser.get(root + "?refresh=60"); // drawn once: the elements read below stay in place
+        WebElement row = awaitElement(By.cssSelector("#rollouts tr[data-id='future-1']"));
+
+        assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("SUPERSEDED");
+        assertThat(row.findElement(By.cssSelector("[data-status]")).getAttribute("class")).contains("other");
+        assertThat(row.getText()).contains("a newer upload took over", "superseded by future-2", "3 applied", "2 waves",
+                "4 updated");
+        assertThat(row.findElement(By.linkText("future-2")).getAttribute("href")).endsWith("/rollouts/future-2");
+        assertThat(row.findElement(By.cssSelector(".key")).getText()).contains("<img src=x");
+        assertThat(row.findElements(By.tagName("img"))).isEmpty();
+        assertThat(browser.getTitle()).isEqualTo("shadowcast");
+    }
+
+    private WebElement awaitElement(By selector) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<WebElement> found = browser.findElements(selector);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            sleep(100);
+        }
+        throw new AssertionError("the page showed no " + selector + " within 10 s");
     }
 
     private String upload() {
