@@ -12,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.shadowcast.testing.AuthOn;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,17 @@ class StatusPageRoutesTest {
         given().get("/status.js").then().statusCode(200).contentType(containsString("javascript"))
                 .body(containsString("rollouts?limit="));
         given().get("/status.css").then().statusCode(200).contentType(startsWith("text/css"));
+    }
+
+    /** After an upgrade, a browser must not keep running the old script against the new API for a day. */
+    @Test
+    void browsersAskAgainForThePageAfterAMinute() {
+        for (String path : List.of("/", "/status.js", "/status.css")) {
+            String cacheControl = given().get(path).then().statusCode(200).extract().header("Cache-Control");
+            assertThat(cacheControl).as(path).isNotNull();
+            assertThat(Integer.parseInt(cacheControl.replaceFirst(".*max-age=(\\d+).*", "$1"))).as(path + ": " + cacheControl)
+                    .isLessThanOrEqualTo(60);
+        }
     }
 
     @Test
