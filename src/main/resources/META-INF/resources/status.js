@@ -10,6 +10,8 @@
   const ROLLOUTS = 20;
   const CHECKS = 20;
   const KNOWN_COUNTS = ['targets', 'updated', 'skipped', 'failed', 'throttledRetries'];
+  // Statuses of rollouts that went through every target, so that their count is the whole target set.
+  const LISTED_ALL = ['SUCCEEDED', 'PARTIAL'];
   // Statuses this page knows how to colour; any other one (added by a later version) is shown as it comes.
   const STATUS_CLASSES = {
     RUNNING: 'running', SUCCEEDED: 'ok', PARTIAL: 'warn', FAILED: 'bad', ABORTED: 'bad', CANCELLED: 'muted'
@@ -90,12 +92,13 @@
 
   /**
    * How many targets a running rollout will probably have. Targets are listed page by page as the rollout
-   * goes, so its record knows only the things listed so far; the last finished rollout to the same
-   * targets (same "target" text) on this page gives the likely total.
+   * goes, so its record knows only the things listed so far; the last rollout to the same targets (same
+   * "target" text) on this page that went through all of them (SUCCEEDED or PARTIAL, not one stopped
+   * half way) gives the likely total.
    */
   function expectedTargets(rollout, olderRollouts) {
     if (rollout.status !== 'RUNNING') return null;
-    const previous = olderRollouts.find(other => other.status !== 'RUNNING' && other.target === rollout.target
+    const previous = olderRollouts.find(other => LISTED_ALL.includes(other.status) && other.target === rollout.target
       && other.counts && other.counts.targets > 0);
     return previous ? previous.counts.targets : null;
   }
@@ -191,11 +194,12 @@
     if (response.status === 401) {
       show('token-section', true);
       document.getElementById('token').focus();
-      showError('rollouts-error', 'Cancelling needs the service\'s bearer token: enter it below, then cancel again.');
+      showError('action-error', 'Cancelling needs the service\'s bearer token: enter it below, then cancel again.');
       return;
     }
     const body = await response.json().catch(() => null);
-    showError('rollouts-error', response.ok ? null : 'Cancel: ' + ((body && body.message) || response.status));
+    // kept until the next action: the refresh below clears only the list's own errors
+    showError('action-error', response.ok ? null : 'Cancel: ' + ((body && body.message) || response.status));
     refresh();
   }
 
@@ -315,7 +319,7 @@
     sessionStorage.setItem('shadowcast-token', document.getElementById('token').value.trim());
     document.getElementById('token').value = '';
     show('token-section', false);
-    showError('rollouts-error', null);
+    showError('action-error', null);
   });
 
   // A hidden tab stops asking; it catches up as soon as it is shown again.

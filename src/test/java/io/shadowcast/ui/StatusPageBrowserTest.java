@@ -10,11 +10,7 @@ import io.restassured.http.ContentType;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.testing.IotSimulator;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -28,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -75,7 +70,7 @@ class StatusPageBrowserTest {
     }
 
     @Test
-    void showsRolloutsMovingPageByPageThenSucceededAndAScheduledCheckWithItsDueTime() throws IOException {
+    void showsRolloutsMovingPageByPageThenSucceededAndAScheduledCheckWithItsDueTime() {
         String thing = "ui-pump-" + UUID.randomUUID().toString().substring(0, 8);
         Instant disconnectedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         String dueAt = given().contentType(ContentType.JSON)
@@ -110,7 +105,7 @@ class StatusPageBrowserTest {
         assertThat(check.getText()).containsPattern("in \\d+m \\d{2}s");
         assertThat(browser.findElement(By.id("health")).getText()).isEqualTo("ready: UP");
         assertThat(browser.findElement(By.id("rate")).getText()).matches("write rate [\\d,]+/s");
-        screenshot("status-page.png");
+        PageSteps.screenshot(browser, "status-page.png");
 
         assertThat(DynamoDbCalls.operations()).as("DynamoDB calls while the page was open")
                 .isNotEmpty().doesNotContain("Scan");
@@ -128,18 +123,10 @@ class StatusPageBrowserTest {
                  "bucket":"b","key":"<img src=x onerror=\\"document.title='injected'\\">.bin","target":"all things",
                  "counts":{"targets":10,"updated":4,"skipped":0,"failed":0,"throttledRetries":0,"applied":3,"waves":2},
                  "startedAt":"2026-01-01T00:00:00Z"}""";
-        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
-                const realFetch = window.fetch.bind(window);
-                window.fetch = async (url, options) => {
-                  const response = await realFetch(url, options);
-                  if (!String(url).startsWith('rollouts?')) return response;
-                  const page = await response.json();
-                  page.items.unshift(%s);
-                  return new Response(JSON.stringify(page), {status: 200, headers: {'Content-Type': 'application/json'}});
-                };""".formatted(extra)));
+        PageSteps.addToEveryRolloutList(browser, extra);
 
         browser.get(root + "?refresh=60"); // drawn once: the elements read below stay in place
-        WebElement row = awaitElement(By.cssSelector("#rollouts tr[data-id='future-1']"));
+        WebElement row = PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='future-1']"));
 
         assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("SUPERSEDED");
         assertThat(row.findElement(By.cssSelector("[data-status]")).getAttribute("class")).contains("other");
@@ -151,16 +138,34 @@ class StatusPageBrowserTest {
         assertThat(browser.getTitle()).isEqualTo("shadowcast");
     }
 
-    private WebElement awaitElement(By selector) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    @Test
+    void cancelsARunningRolloutFromThePage() {
+        String key = upload();
+        String id = awaitRunning(key);
+
+        browser.get(root + "?refresh=60"); // drawn once, so that the button clicked is the one on the page
+        PageSteps.confirmEverything(browser);
+        PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel")).click();
+
+        PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] [data-status='CANCELLED']"));
+        assertThat(given().get("/rollouts/" + id).then().statusCode(200).extract().<String>path("status")).isEqualTo("CANCELLED");
+        assertThat(browser.findElements(By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel"))).isEmpty();
+    }
+
+    /** The id of the rollout of this key once the API shows it running. */
+    private String awaitRunning(String key) {
+        long deadline = System.nanoTime() + ROLLOUT_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            List<WebElement> found = browser.findElements(selector);
-            if (!found.isEmpty()) {
-                return found.get(0);
+            List<Map<String, Object>> items = given().get("/rollouts?limit=5").then().statusCode(200).extract().path("items");
+            Optional<String> running = items.stream()
+                    .filter(item -> key.equals(item.get("key")) && "RUNNING".equals(item.get("status")))
+                    .map(item -> (String) item.get("id")).findFirst();
+            if (running.isPresent()) {
+                return running.get();
             }
-            sleep(100);
+            PageSteps.sleep(100);
         }
-        throw new AssertionError("the page showed no " + selector + " within 10 s");
+        throw new AssertionError("the rollout of " + key + " was not running within " + ROLLOUT_TIMEOUT);
     }
 
     private String upload() {
@@ -188,7 +193,7 @@ class StatusPageBrowserTest {
     }
 
     /** Reads the rollout's row every 100 ms until it shows a final status; screenshots it once while it runs. */
-    private Watched watchRolloutOf(String key, String runningScreenshot) throws IOException {
+    private Watched watchRolloutOf(String key, String runningScreenshot) {
         List<Bar> running = new ArrayList<>();
         Bar last = null;
         boolean screenshotTaken = runningScreenshot == null;
@@ -202,11 +207,11 @@ class StatusPageBrowserTest {
                 }
                 running.add(last);
                 if (!screenshotTaken && last.updated() > 0) {
-                    screenshot(runningScreenshot);
+                    PageSteps.screenshot(browser, runningScreenshot);
                     screenshotTaken = true;
                 }
             }
-            sleep(100);
+            PageSteps.sleep(100);
         }
         throw new AssertionError("the page did not show the rollout of " + key + " ending within " + ROLLOUT_TIMEOUT
                 + "; last seen: " + last);
@@ -236,17 +241,4 @@ class StatusPageBrowserTest {
         }
     }
 
-    private void screenshot(String name) throws IOException {
-        Path file = Path.of("target", name);
-        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }
