@@ -30,16 +30,20 @@ final class HeadlessChromium {
     }
 
     static ChromeDriver start() {
-        Optional<Path> binary = find("CHROMIUM_BINARY", BINARIES);
-        Optional<Path> driver = find("CHROMEDRIVER", DRIVERS);
+        List<String> binaries = candidates("CHROMIUM_BINARY", BINARIES);
+        List<String> drivers = candidates("CHROMEDRIVER", DRIVERS);
+        Optional<Path> binary = firstExecutable(binaries);
+        Optional<Path> driver = firstExecutable(drivers);
         if (binary.isEmpty() || driver.isEmpty()) {
             String missing = "the status page test needs Debian's chromium and chromium-driver "
                     + "(apt-get install -y chromium chromium-driver); not found: "
-                    + (binary.isEmpty() ? "chromium " + BINARIES + " " : "")
-                    + (driver.isEmpty() ? "chromedriver " + DRIVERS : "");
+                    + (binary.isEmpty() ? "chromium " + binaries + " " : "")
+                    + (driver.isEmpty() ? "chromedriver " + drivers : "");
             if (System.getenv("CI") != null && !System.getenv("CI").isBlank()) {
                 Assertions.fail(missing);
             }
+            // the console shows a skipped test only as a number: say why where people look
+            System.err.println("Skipping: " + missing);
             Assumptions.abort(missing);
         }
         ChromeOptions options = new ChromeOptions().setBinary(binary.get().toFile()).addArguments(FLAGS);
@@ -51,9 +55,12 @@ final class HeadlessChromium {
         return new ChromeDriver(service, options);
     }
 
-    private static Optional<Path> find(String variable, List<String> defaults) {
+    private static List<String> candidates(String variable, List<String> defaults) {
         String override = System.getenv(variable);
-        List<String> candidates = override == null || override.isBlank() ? defaults : List.of(override);
+        return override == null || override.isBlank() ? defaults : List.of(override);
+    }
+
+    private static Optional<Path> firstExecutable(List<String> candidates) {
         return candidates.stream().map(Path::of).filter(Files::isExecutable).findFirst();
     }
 }
