@@ -18,7 +18,6 @@
   };
 
   let checks = [];
-  let refreshing = false;
 
   // ---------------------------------------------------------------- small DOM helpers
 
@@ -91,19 +90,19 @@
   // ---------------------------------------------------------------- rollouts
 
   /**
-   * How many targets a running rollout will probably have. Targets are listed page by page as the rollout
-   * goes, so its record knows only the things listed so far; the last rollout to the same targets (same
+   * How many targets a running (or stopped) rollout would have. Targets are listed page by page as the
+   * rollout goes, so its record knows only the things listed so far; the last rollout to the same targets (same
    * "target" text) on this page that went through all of them (SUCCEEDED or PARTIAL, not one stopped
    * half way) gives the likely total.
    */
   function expectedTargets(rollout, olderRollouts) {
-    if (rollout.status !== 'RUNNING') return null;
+    if (LISTED_ALL.includes(rollout.status)) return null; // its own count is the whole set
     const previous = olderRollouts.find(other => LISTED_ALL.includes(other.status) && other.target === rollout.target
       && other.counts && other.counts.targets > 0);
     return previous ? previous.counts.targets : null;
   }
 
-  /** The bar: updated, skipped and failed as shares of the targets (expected ones while running, when known). */
+  /** The bar: updated, skipped and failed as shares of the targets (for a running or stopped rollout, the expected ones when known). */
   function progressBar(rollout, expected) {
     const counts = rollout.counts || {};
     const targets = counts.targets || 0;
@@ -113,7 +112,7 @@
     const of = estimated ? '~' + number(expected) + ' expected targets'
       : number(targets) + (rollout.status === 'RUNNING' ? ' targets listed so far' : ' targets');
     const bar = el('div', {
-      class: 'bar' + (rollout.status === 'RUNNING' ? ' live' : ''),
+      class: 'bar' + (rollout.status === 'RUNNING' ? ' live' : LISTED_ALL.includes(rollout.status) ? '' : ' stopped'),
       title: estimated ? 'about ' + number(expected) + ' targets, as many as the last rollout to ' + rollout.target + ' had'
         : 'targets are listed page by page while a rollout runs',
       'data-targets': targets, 'data-expected': estimated ? expected : null, 'data-updated': counts.updated || 0,
@@ -303,14 +302,18 @@
 
   // ---------------------------------------------------------------- the loop
 
-  async function refresh() {
-    if (refreshing) return;
-    refreshing = true;
-    try {
-      await Promise.all([refreshRollouts(), refreshChecks(), refreshHealth(), refreshMetrics()]);
-      document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
-    } finally {
-      refreshing = false;
+  // Each part asks on its own, so that a slow answer (readiness waits for AWS) never holds up the others;
+  // a part still waiting for its last answer skips a turn instead of piling requests up.
+  const PARTS = [refreshRollouts, refreshChecks, refreshHealth, refreshMetrics].map(load => ({ load, busy: false }));
+
+  function refresh() {
+    for (const part of PARTS) {
+      if (part.busy) continue;
+      part.busy = true;
+      part.load().finally(() => {
+        part.busy = false;
+        document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+      });
     }
   }
 

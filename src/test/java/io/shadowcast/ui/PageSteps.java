@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Map;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /** What the status page tests do in the browser besides reading: wait for an element, stub a rollout, take a screenshot. */
 final class PageSteps {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Generous: the page asks a busy emulator, on a build machine shared with other builds. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     private PageSteps() {
     }
@@ -24,13 +26,31 @@ final class PageSteps {
     static WebElement await(ChromeDriver browser, By selector) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            List<WebElement> found = browser.findElements(selector);
-            if (!found.isEmpty() && found.get(0).isDisplayed()) {
-                return found.get(0);
+            try {
+                List<WebElement> found = browser.findElements(selector);
+                if (!found.isEmpty() && found.get(0).isDisplayed()) {
+                    return found.get(0);
+                }
+            } catch (StaleElementReferenceException redrawn) {
+                // found just before a refresh replaced it: look again
             }
             sleep(100);
         }
         throw new AssertionError("the page showed no " + selector + " within " + WAIT);
+    }
+
+    /** Clicks the element as soon as the page shows it, again if the page redrew it under the click. */
+    static void click(ChromeDriver browser, By selector) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                await(browser, selector).click();
+                return;
+            } catch (StaleElementReferenceException redrawn) {
+                // the next refresh replaced the element: find it again
+            }
+        }
+        throw new AssertionError("could not click " + selector + " within " + WAIT);
     }
 
     /**

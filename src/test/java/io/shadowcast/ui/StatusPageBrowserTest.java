@@ -140,16 +140,22 @@ class StatusPageBrowserTest {
 
     @Test
     void cancelsARunningRolloutFromThePage() {
-        String key = upload();
-        String id = awaitRunning(key);
+        // an account quota of 20 updates/s: the rollout runs for half a minute however slow the machine is
+        iot.setFaults(new IotSimulator.Faults(20, 0, 0, 0));
+        try {
+            browser.get(root + "?refresh=0.5");
+            PageSteps.confirmEverything(browser);
+            String id = awaitRunning(upload());
 
-        browser.get(root + "?refresh=60"); // drawn once, so that the button clicked is the one on the page
-        PageSteps.confirmEverything(browser);
-        PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel")).click();
+            PageSteps.click(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel"));
 
-        PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] [data-status='CANCELLED']"));
-        assertThat(given().get("/rollouts/" + id).then().statusCode(200).extract().<String>path("status")).isEqualTo("CANCELLED");
-        assertThat(browser.findElements(By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel"))).isEmpty();
+            PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='" + id + "'] [data-status='CANCELLED']"));
+            assertThat(given().get("/rollouts/" + id).then().statusCode(200).extract().<String>path("status"))
+                    .isEqualTo("CANCELLED");
+            assertThat(browser.findElements(By.cssSelector("#rollouts tr[data-id='" + id + "'] button.cancel"))).isEmpty();
+        } finally {
+            iot.setFaults(IotSimulator.Faults.NONE);
+        }
     }
 
     /** The id of the rollout of this key once the API shows it running. */
