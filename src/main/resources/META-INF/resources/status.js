@@ -189,7 +189,13 @@
     if (!confirm('Cancel the rollout of s3://' + rollout.bucket + '/' + rollout.key + '?')) return;
     const headers = { Accept: 'application/json' };
     if (token()) headers.Authorization = 'Bearer ' + token();
-    const response = await fetch('rollouts/' + encodeURIComponent(rollout.id), { method: 'DELETE', headers });
+    let response;
+    try {
+      response = await fetch('rollouts/' + encodeURIComponent(rollout.id), { method: 'DELETE', headers });
+    } catch (e) {
+      showError('action-error', 'Cancel: the service did not answer (' + e.message + ')');
+      return;
+    }
     if (response.status === 401) {
       show('token-section', true);
       document.getElementById('token').focus();

@@ -6,15 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.List;
+import java.util.Optional;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
-/** What the status page tests do in the browser besides reading: wait for an element, stub a rollout, take a screenshot. */
+/** What the status page tests do in the browser besides reading: wait for an element, click, stub a rollout, take a screenshot. */
 final class PageSteps {
 
     /** Generous: the page asks a busy emulator, on a build machine shared with other builds. */
@@ -24,33 +25,20 @@ final class PageSteps {
     }
 
     static WebElement await(ChromeDriver browser, By selector) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                List<WebElement> found = browser.findElements(selector);
-                if (!found.isEmpty() && found.get(0).isDisplayed()) {
-                    return found.get(0);
-                }
-            } catch (StaleElementReferenceException redrawn) {
-                // found just before a refresh replaced it: look again
-            }
-            sleep(100);
-        }
-        throw new AssertionError("the page showed no " + selector + " within " + WAIT);
+        return Awaitility.await("the page showing " + selector).atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .ignoreException(StaleElementReferenceException.class)
+                .until(() -> browser.findElements(selector).stream().filter(WebElement::isDisplayed).findFirst(),
+                        Optional::isPresent)
+                .get();
     }
 
     /** Clicks the element as soon as the page shows it, again if the page redrew it under the click. */
     static void click(ChromeDriver browser, By selector) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                await(browser, selector).click();
-                return;
-            } catch (StaleElementReferenceException redrawn) {
-                // the next refresh replaced the element: find it again
-            }
-        }
-        throw new AssertionError("could not click " + selector + " within " + WAIT);
+        Awaitility.await("a click on " + selector).atMost(WAIT).ignoreException(StaleElementReferenceException.class)
+                .until(() -> {
+                    await(browser, selector).click();
+                    return true;
+                });
     }
 
     /**
@@ -80,15 +68,6 @@ final class PageSteps {
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

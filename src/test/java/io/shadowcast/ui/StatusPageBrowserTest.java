@@ -2,6 +2,7 @@ package io.shadowcast.ui;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -160,18 +161,13 @@ class StatusPageBrowserTest {
 
     /** The id of the rollout of this key once the API shows it running. */
     private String awaitRunning(String key) {
-        long deadline = System.nanoTime() + ROLLOUT_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<Map<String, Object>> items = given().get("/rollouts?limit=5").then().statusCode(200).extract().path("items");
-            Optional<String> running = items.stream()
-                    .filter(item -> key.equals(item.get("key")) && "RUNNING".equals(item.get("status")))
-                    .map(item -> (String) item.get("id")).findFirst();
-            if (running.isPresent()) {
-                return running.get();
-            }
-            PageSteps.sleep(100);
-        }
-        throw new AssertionError("the rollout of " + key + " was not running within " + ROLLOUT_TIMEOUT);
+        return await("the rollout of " + key + " running").atMost(ROLLOUT_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    List<Map<String, Object>> items = given().get("/rollouts?limit=5").then().statusCode(200)
+                            .extract().path("items");
+                    return items.stream().filter(item -> key.equals(item.get("key")) && "RUNNING".equals(item.get("status")))
+                            .map(item -> (String) item.get("id")).findFirst();
+                }, Optional::isPresent).get();
     }
 
     private String upload() {
@@ -201,26 +197,18 @@ class StatusPageBrowserTest {
     /** Reads the rollout's row every 100 ms until it shows a final status; screenshots it once while it runs. */
     private Watched watchRolloutOf(String key, String runningScreenshot) {
         List<Bar> running = new ArrayList<>();
-        Bar last = null;
-        boolean screenshotTaken = runningScreenshot == null;
-        long deadline = System.nanoTime() + ROLLOUT_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<Bar> bar = barOf(key);
-            if (bar.isPresent()) {
-                last = bar.get();
-                if (!last.status().equals("RUNNING")) {
-                    return new Watched(running, last);
-                }
-                running.add(last);
-                if (!screenshotTaken && last.updated() > 0) {
-                    PageSteps.screenshot(browser, runningScreenshot);
-                    screenshotTaken = true;
-                }
-            }
-            PageSteps.sleep(100);
-        }
-        throw new AssertionError("the page did not show the rollout of " + key + " ending within " + ROLLOUT_TIMEOUT
-                + "; last seen: " + last);
+        Bar last = await("the page showing the rollout of " + key + " ended").atMost(ROLLOUT_TIMEOUT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> barOf(key).map(bar -> {
+                    if (bar.status().equals("RUNNING")) {
+                        if (running.stream().noneMatch(seen -> seen.updated() > 0) && bar.updated() > 0 && runningScreenshot != null) {
+                            PageSteps.screenshot(browser, runningScreenshot);
+                        }
+                        running.add(bar);
+                    }
+                    return bar;
+                }), bar -> bar.isPresent() && !bar.get().status().equals("RUNNING")).get();
+        return new Watched(running, last);
     }
 
     /** What the page shows of one rollout: its status and the bar's counts, read in one go. */
