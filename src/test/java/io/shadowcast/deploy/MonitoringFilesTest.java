@@ -2,6 +2,7 @@ package io.shadowcast.deploy;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,15 +41,13 @@ class MonitoringFilesTest {
      * things of the test application), so that every meter exists and nothing is left writing.
      */
     @BeforeEach
-    void produceEveryMeter() throws InterruptedException {
+    void produceEveryMeter() {
         String key = "monitoring/" + UUID.randomUUID() + ".bin";
         String eTag = s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromString("x")).eTag();
         String id = new ObjectRef(config.bucket(), key, null, eTag).rolloutId();
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!given().get("/rollouts/" + id).then().extract().body().asString().contains("\"SUCCEEDED\"")) {
-            assertThat(System.nanoTime()).as("rollout " + id + " of " + key + " ended").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        await("rollout " + id + " of " + key + " ended").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+                .until(() -> given().get("/rollouts/" + id).then().extract().path("status"),
+                        status -> status != null && !status.equals("RUNNING"));
     }
 
     @Test
