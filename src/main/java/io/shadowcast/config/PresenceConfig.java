@@ -80,4 +80,11 @@ public interface PresenceConfig {
      */
     @WithDefault("P7D")
     Duration retention();
+
+    /**
+     * How far in the future an event time (or a {@code disconnectedAt} of {@code POST /checks}) may lie:
+     * clocks disagree, and AWS stamps lifecycle events only to about ±2 minutes. Later times are refused.
+     */
+    @WithDefault("PT5M")
+    Duration maxClockSkew();
 }

@@ -93,9 +93,29 @@ class PresenceFlowTest {
     }
 
     @Test
+    void disconnectReReportedAsFalseStillAlerts() throws InterruptedException {
+        String thing = uniqueThing("rereport");
+        fixture.thingReporting(thing, true);
+        long ts = fixture.report(thing, false); // true -> false: the rule fires
+        fixture.send(presenceQueue, shadowEvent(thing, false, ts));
+        await("check of " + thing, WAIT, () -> store.get(thing).isPresent());
+        Thread.sleep(1100); // shadow timestamps have whole seconds
+        long again = fixture.report(thing, false); // false -> false: new timestamp, no rule event, no reconnect
+        assertThat(again).isGreaterThan(ts);
+
+        clock.advance(config.grace().plusSeconds(2));
+        poller.poll();
+        await("check of " + thing + " done", WAIT, () -> store.get(thing).isEmpty());
+
+        List<PresenceFixture.Alert> received = fixture.alertsFor(alerts, thing);
+        assertThat(received).as("alerts on a device that never came back").hasSize(1);
+        assertThat(received.get(0).attributes()).containsEntry("disconnectedAt", Instant.ofEpochSecond(ts).toString());
+    }
+
+    @Test
     void alertedThingThatConnectsAgainGetsOneRecoveryNotice() {
         String thing = uniqueThing("back");
-        long disconnectedAt = System.currentTimeMillis() - 1000;
+        long disconnectedAt = System.currentTimeMillis() - Duration.ofMinutes(43).toMillis();
         fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", disconnectedAt, "CONNECTION_LOST"));
         await("check of " + thing, WAIT, () -> store.get(thing).isPresent());
         clock.advance(config.grace().plusSeconds(1));
