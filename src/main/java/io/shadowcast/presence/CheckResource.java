@@ -54,11 +54,12 @@ public class CheckResource {
     /** A pending check as the API shows it: times in ISO-8601 UTC. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record CheckView(String thingName, String disconnectedAt, String dueAt, String source, String reason,
-            String createdAt, int claims) {
+            String createdAt, int claims, String status, String publishingBy) {
 
         static CheckView of(PendingCheck check) {
             return new CheckView(check.thingName(), check.disconnectedAt().toString(), check.dueAt().toString(),
-                    check.source().name(), check.reason().orElse(null), check.createdAt().toString(), check.claims());
+                    check.source().name(), check.reason().orElse(null), check.createdAt().toString(), check.claims(),
+                    check.status().name(), check.alert().map(PendingCheck.Publishing::owner).orElse(null));
         }
     }
 
@@ -136,7 +137,8 @@ public class CheckResource {
             return badRequest(e.getMessage(), "disconnectedAt");
         }
         String thingName = name.asText();
-        var outcome = service.disconnected(thingName, disconnectedAt, CheckSource.MANUAL, Optional.empty());
+        var outcome = service.disconnected(thingName, EventOrder.Stamp.at(disconnectedAt), CheckSource.MANUAL,
+                Optional.empty());
         if (outcome == CheckStore.ScheduleOutcome.STALE) {
             return Response.status(Response.Status.CONFLICT)
                     .entity(new ApiError("a newer disconnect or connect of " + thingName + " is already known",

@@ -216,6 +216,29 @@ class PresenceFlowTest {
     }
 
     @Test
+    void lifecycleEventsAreOrderedByVersionNumberNotByTheirRoughTimestamps() {
+        String thing = uniqueThing("versions");
+        long t = System.currentTimeMillis();
+        // the disconnect (version 11) is stamped 90 s before the connect it follows (version 10): AWS stamps to about ±2 min
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        await("connect handled", WAIT, () -> sqsEmpty(presenceQueue));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", t - 90_000, "CONNECTION_LOST", 11));
+        await("the newer disconnect scheduled", WAIT, () -> store.get(thing).isPresent());
+        // duplicates of both, delivered again in any order, change nothing
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", t - 90_000, "CONNECTION_LOST", 11));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        await("duplicates handled", WAIT, () -> sqsEmpty(presenceQueue));
+        assertThat(store.get(thing)).as("an older connect (version 10) stamped later does not cancel version 11")
+                .hasValueSatisfying(check -> assertThat(check.disconnectedAt()).isEqualTo(Instant.ofEpochMilli(t - 90_000)));
+
+        long cancelledBefore = counters.cancelled();
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t - 100_000, null, 12));
+        await("the next connect (version 12) cancels, though stamped earlier", WAIT,
+                () -> counters.cancelled() > cancelledBefore && store.get(thing).isEmpty());
+    }
+
+    @Test
     void malformedEventEndsInTheDeadLetterQueueAndTheConsumerGoesOn() {
         String marker = "garbage-" + java.util.UUID.randomUUID();
         String dlq = queueUrls.urlOf(config.queue() + "-dlq");
@@ -240,10 +263,15 @@ class PresenceFlowTest {
         return "{\"thingName\":\"" + thing + "\",\"connected\":" + connected + ",\"timestamp\":" + seconds + "}";
     }
 
+    /** A lifecycle event whose version grows with its time, as the broker's does between resets. */
     static String lifecycleEvent(String clientId, String type, long millis, String reason) {
+        return lifecycleEvent(clientId, type, millis, reason, millis);
+    }
+
+    static String lifecycleEvent(String clientId, String type, long millis, String reason, long version) {
         return "{\"clientId\":\"" + clientId + "\",\"timestamp\":" + millis + ",\"eventType\":\"" + type + "\","
                 + "\"sessionIdentifier\":\"00000000-0000-0000-0000-000000000000\",\"principalIdentifier\":\"p\","
                 + (reason == null ? "" : "\"disconnectReason\":\"" + reason + "\",\"clientInitiatedDisconnect\":false,")
-                + "\"versionNumber\":1}";
+                + "\"versionNumber\":" + version + "}";
     }
 }
