@@ -5,6 +5,7 @@ import io.quarkus.scheduler.ScheduledExecution;
 import io.shadowcast.config.PresenceConfig;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Runs this replica's poll every {@code shadowcast.presence.poll-interval}. A poll still running
@@ -44,7 +45,8 @@ public class PollSchedule {
             // table. Logged once per outage, with the stack trace; readiness turns DOWN if polls stop completing.
             if (!failing) {
                 failing = true;
-                LOG.warnf(e, "Presence poll failed: %s; the next polls try again", e);
+                // an AWS failure says enough in its message; anything else is a bug and needs its trace
+                LOG.warnf(e instanceof SdkException ? null : e, "Presence poll failed: %s; the next polls try again", e);
             } else {
                 LOG.debugf("Presence poll still failing: %s", e);
             }
