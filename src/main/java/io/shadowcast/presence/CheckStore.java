@@ -31,19 +31,21 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * The timer table. Per thing it holds one item, keyed by the thing name, in one of two shapes:
  * <ul>
  * <li>a <b>pending check</b>, with {@code shard} and {@code dueAt}, so it is in the sparse {@code due}
- * index that the pollers query;</li>
+ * index that the pollers query; while its alert is published it carries the PUBLISHING state of the
+ * {@link AlertProtocol}, and a check given up is kept as FAILED until {@code retention} has passed;</li>
  * <li>a <b>connect mark</b>, without them (so never in the index): the last connect seen, which makes a
  * disconnect event that arrives late but happened before it harmless.</li>
  * </ul>
- * An alert that still waits for its recovery notice is a separate item keyed {@code alerted#<thing>}
- * ({@code #} never occurs in thing names), also outside the index.
+ * An alert that was published and still waits for its recovery notice is a separate item keyed
+ * {@code alerted#<thing>} ({@code #} never occurs in thing names), also outside the index, and so is the
+ * {@code #shards} item that remembers the largest shard count any replica used.
  *
  * <p>All times are epoch milliseconds except the TTL attribute {@code expiresAt}, which DynamoDB wants
  * in seconds: lifecycle events carry milliseconds and a shadow-rule disconnect (seconds) must order
  * correctly against a connect a few hundred milliseconds later.
  *
- * <p>Every change is one conditional write, so replicas never need a lock: a newer event wins, a stale
- * or duplicate one changes nothing, and of two pollers only one claims a check.
+ * <p>Every change is one conditional write, so replicas never need a lock: a newer event wins
+ * ({@link EventOrder}), a stale or duplicate one changes nothing, and of two pollers only one claims a check.
  */
 @Singleton
 public class CheckStore {
@@ -332,23 +334,10 @@ public class CheckStore {
      * this claim's lease ran out makes it fail: then nothing is published.
      */
     public boolean beginAlert(PendingCheck check, String owner, Verdict.Reason reason) {
-        Condition ours = stillClaimed(check);
-        Map<String, String> names = new HashMap<>(ours.names());
-        names.putAll(Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE,
-                "#areason", ALERT_REASON));
-        Map<String, AttributeValue> values = new HashMap<>(ours.values());
-        values.putAll(Map.of(":owner", s(owner), ":deadline", n(check.dueAt().toEpochMilli()),
-                ":areason", s(reason.name())));
-        try {
-            dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
-                    .updateExpression("SET #owner = :owner, #aclaim = :claim, #deadline = :deadline, #areason = :areason")
-                    .conditionExpression(ours.expression())
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(values));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return updateIfStillClaimed(check,
+                "SET #owner = :owner, #aclaim = :claim, #deadline = :deadline, #areason = :areason",
+                Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON),
+                Map.of(":owner", s(owner), ":deadline", n(check.dueAt().toEpochMilli()), ":areason", s(reason.name())));
     }
 
     /**
@@ -357,31 +346,34 @@ public class CheckStore {
      * disconnect replaces it as it would a pending check.
      */
     public boolean markFailed(PendingCheck check) {
-        Condition ours = stillClaimed(check);
         Instant keepUntil = clock.instant().plus(settings.retention());
-        Map<String, String> names = new HashMap<>(ours.names());
-        names.putAll(Map.of("#status", STATUS, "#due", DUE_AT, "#e", EXPIRES_AT, "#owner", ALERT_OWNER,
-                "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON));
-        Map<String, AttributeValue> values = new HashMap<>(ours.values());
-        values.putAll(Map.of(":failed", s(PendingCheck.Status.FAILED.name()), ":keep", n(keepUntil.toEpochMilli()),
-                ":exp", n(keepUntil.plus(settings.retention()).getEpochSecond())));
+        return updateIfStillClaimed(check,
+                "SET #status = :failed, #due = :keep, #e = :exp REMOVE #owner, #aclaim, #deadline, #areason",
+                Map.of("#status", STATUS, "#due", DUE_AT, "#e", EXPIRES_AT, "#owner", ALERT_OWNER,
+                        "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON),
+                Map.of(":failed", s(PendingCheck.Status.FAILED.name()), ":keep", n(keepUntil.toEpochMilli()),
+                        ":exp", n(keepUntil.plus(settings.retention()).getEpochSecond())));
+    }
+
+    /** Applies {@code update} if the item is still the check of this disconnect, held by this claim. */
+    private boolean updateIfStillClaimed(PendingCheck check, String update, Map<String, String> names,
+            Map<String, AttributeValue> values) {
+        Condition ours = Condition.of("#d = :ts AND #claims = :claim", Map.of("#d", DISCONNECTED_AT, "#claims", CLAIMS),
+                Map.of(":ts", n(check.disconnectedAt().toEpochMilli()), ":claim", n(check.claims())));
+        Map<String, String> allNames = new HashMap<>(ours.names());
+        allNames.putAll(names);
+        Map<String, AttributeValue> allValues = new HashMap<>(ours.values());
+        allValues.putAll(values);
         try {
             dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
-                    .updateExpression("SET #status = :failed, #due = :keep, #e = :exp "
-                            + "REMOVE #owner, #aclaim, #deadline, #areason")
+                    .updateExpression(update)
                     .conditionExpression(ours.expression())
-                    .expressionAttributeNames(names)
-                    .expressionAttributeValues(values));
+                    .expressionAttributeNames(allNames)
+                    .expressionAttributeValues(allValues));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
-    }
-
-    /** Still the check of this disconnect, and still held by this claim. */
-    private static Condition stillClaimed(PendingCheck check) {
-        return Condition.of("#d = :ts AND #claims = :claim", Map.of("#d", DISCONNECTED_AT, "#claims", CLAIMS),
-                Map.of(":ts", n(check.disconnectedAt().toEpochMilli()), ":claim", n(check.claims())));
     }
 
     /**
