@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -179,6 +182,36 @@ class AlertProtocolTest {
 
         assertThat(fixture.alertsFor(fifoQueue, thing)).as("the deduplication id makes the resumed publish one alert")
                 .hasSize(1);
+        assertThat(store.get(thing)).isEmpty();
+    }
+
+    @Test
+    void closingWhileAnAlertIsPublishedLetsThePublishFinish() throws Exception {
+        String thing = PresenceFixture.uniqueThing("closing");
+        store.schedule(thing, clock.instant(), CheckSource.LIFECYCLE, Optional.empty());
+        CountDownLatch publishing = new CountDownLatch(1);
+        Notifier slow = new Notifier(sns, () -> topic, new AlertText(ZoneOffset.UTC)) {
+            @Override
+            public String alert(PendingCheck check, Verdict verdict, Instant now) {
+                publishing.countDown();
+                try {
+                    Thread.sleep(1000); // an SNS call that takes a while
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("the publish was interrupted by the shutdown", e);
+                }
+                return super.alert(check, verdict, now);
+            }
+        };
+        poller = new DuePoller(store, new ShadowVerifier(iotData, json),
+                new AlertProtocol(store, slow, counters, clock, true), counters, POLLING, clock);
+        clock.advance(SETTINGS.grace().plusSeconds(1));
+
+        CompletableFuture<DuePoller.Report> polling = CompletableFuture.supplyAsync(poller::poll);
+        assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+        poller.close(); // as on SIGTERM
+
+        assertThat(polling.get(30, TimeUnit.SECONDS).notified()).isEqualTo(1);
+        assertThat(fixture.alertsFor(alerts, thing)).hasSize(1);
         assertThat(store.get(thing)).isEmpty();
     }
 
