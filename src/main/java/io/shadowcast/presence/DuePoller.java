@@ -1,9 +1,9 @@
 package io.shadowcast.presence;
 
-import io.shadowcast.concurrent.DaemonThreads;
-import io.shadowcast.config.PresenceConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.shadowcast.concurrent.DaemonThreads;
+import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.SqsConfig;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;

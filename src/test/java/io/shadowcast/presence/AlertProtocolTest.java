@@ -3,6 +3,7 @@ package io.shadowcast.presence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shadowcast.provision.TableProvisioner;
 import io.shadowcast.testing.MovableClock;
@@ -67,7 +68,7 @@ class AlertProtocolTest {
         alerts = fixture.subscribe(topic);
         store = new CheckStore(dynamo, SETTINGS, clock);
         notifier = new Notifier(sns, () -> topic, new AlertText(ZoneOffset.UTC));
-        counters = new PresenceCounters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        counters = new PresenceCounters(new SimpleMeterRegistry());
         protocol = new AlertProtocol(store, notifier, counters, clock, true);
     }
 
