@@ -40,8 +40,8 @@ public interface PresenceConfig {
     /**
      * Partitions of the {@code due} index. A poll queries each one, so more shards spread a large
      * fleet's writes over more index partitions at the price of more (cheap) queries per poll.
-     * Changing it strands nothing for long: items of a shard no longer polled expire by TTL, so keep
-     * it fixed once checks exist.
+     * Changing it strands nothing: the table remembers the largest count any replica used, and every
+     * replica polls that many.
      */
     @WithDefault("8")
     int shards();
@@ -60,6 +60,13 @@ public interface PresenceConfig {
      */
     @WithDefault("PT1M")
     Duration claimLease();
+
+    /**
+     * Claims of one check (each an attempt to verify it and publish its alert) before it is given up:
+     * FAILED, one alert saying the thing could not be verified, no more retries.
+     */
+    @WithDefault("5")
+    int maxAttempts();
 
     /** Alert when the thing has no shadow, or its shadow has no {@code reported.connected}, instead of staying silent. */
     @WithDefault("true")
@@ -80,4 +87,11 @@ public interface PresenceConfig {
      */
     @WithDefault("P7D")
     Duration retention();
+
+    /**
+     * How far in the future an event time (or a {@code disconnectedAt} of {@code POST /checks}) may lie:
+     * clocks disagree, and AWS stamps lifecycle events only to about ±2 minutes. Later times are refused.
+     */
+    @WithDefault("PT5M")
+    Duration maxClockSkew();
 }

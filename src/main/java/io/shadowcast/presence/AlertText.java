@@ -35,6 +35,17 @@ public final class AlertText {
         return text.toString();
     }
 
+    public String unverifiableSubject(String thingName) {
+        return subject("Could not verify: " + thingName);
+    }
+
+    public String unverifiableBody(PendingCheck check, int attempts, Instant now) {
+        return "Thing " + check.thingName() + " disconnected at " + format.format(check.disconnectedAt())
+                + " could not be verified: " + attempts + " attempts to read its shadow or publish the alert failed"
+                + " (last at " + format.format(now) + "). It is no longer watched for this disconnect; see the"
+                + " service logs and GET /checks/" + check.thingName() + ".";
+    }
+
     public String recoverySubject(String thingName) {
         return subject("Back online: " + thingName);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shadowcast.api.ApiError;
+import io.shadowcast.config.PresenceConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -40,22 +41,25 @@ public class CheckResource {
     private final PresenceService service;
     private final ObjectMapper json;
     private final Clock clock;
+    private final TimeBounds bounds;
 
-    CheckResource(CheckStore store, PresenceService service, ObjectMapper json, Clock clock) {
+    CheckResource(CheckStore store, PresenceService service, ObjectMapper json, Clock clock, PresenceConfig config) {
         this.store = store;
         this.service = service;
         this.json = json;
         this.clock = clock;
+        this.bounds = TimeBounds.of(config, clock);
     }
 
     /** A pending check as the API shows it: times in ISO-8601 UTC. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record CheckView(String thingName, String disconnectedAt, String dueAt, String source, String reason,
-            String createdAt, int claims) {
+            String createdAt, int claims, String status, String publishingBy) {
 
         static CheckView of(PendingCheck check) {
             return new CheckView(check.thingName(), check.disconnectedAt().toString(), check.dueAt().toString(),
-                    check.source().name(), check.reason().orElse(null), check.createdAt().toString(), check.claims());
+                    check.source().name(), check.reason().orElse(null), check.createdAt().toString(), check.claims(),
+                    check.status().name(), check.alert().map(PendingCheck.Publishing::owner).orElse(null));
         }
     }
 
@@ -133,7 +137,8 @@ public class CheckResource {
             return badRequest(e.getMessage(), "disconnectedAt");
         }
         String thingName = name.asText();
-        var outcome = service.disconnected(thingName, disconnectedAt, CheckSource.MANUAL, Optional.empty());
+        var outcome = service.disconnected(thingName, EventOrder.Stamp.at(disconnectedAt), CheckSource.MANUAL,
+                Optional.empty());
         if (outcome == CheckStore.ScheduleOutcome.STALE) {
             return Response.status(Response.Status.CONFLICT)
                     .entity(new ApiError("a newer disconnect or connect of " + thingName + " is already known",
@@ -146,22 +151,31 @@ public class CheckResource {
                 .orElseGet(() -> Response.accepted().build());
     }
 
-    /** ISO-8601 instant or epoch seconds; absent means now. */
+    /** ISO-8601 instant or epoch seconds, within {@link TimeBounds}; absent means now. */
     private Instant disconnectedAt(JsonNode node) {
         if (node == null || node.isNull()) {
             return clock.instant();
         }
-        if (node.isIntegralNumber() && node.asLong() > 0) {
-            return Instant.ofEpochSecond(node.asLong());
-        }
-        if (node.isTextual()) {
+        Instant at = null;
+        Optional<Long> seconds = Optional.empty();
+        if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() > 0) {
+            seconds = Optional.of(node.asLong());
+            at = Instant.ofEpochSecond(Math.min(node.asLong(), Instant.MAX.getEpochSecond()));
+        } else if (node.isTextual()) {
             try {
-                return Instant.parse(node.asText());
+                at = Instant.parse(node.asText());
             } catch (DateTimeParseException e) {
                 // fall through to the message below
             }
         }
-        throw new IllegalArgumentException("disconnectedAt must be an ISO-8601 instant or epoch seconds, was " + node);
+        if (at == null) {
+            throw new IllegalArgumentException("disconnectedAt must be an ISO-8601 instant or epoch seconds, was " + node);
+        }
+        Optional<String> problem = bounds.problem(at, seconds);
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException("disconnectedAt " + problem.get());
+        }
+        return at;
     }
 
     private static Response badRequest(String message, String field) {

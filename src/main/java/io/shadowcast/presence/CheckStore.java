@@ -31,19 +31,21 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * The timer table. Per thing it holds one item, keyed by the thing name, in one of two shapes:
  * <ul>
  * <li>a <b>pending check</b>, with {@code shard} and {@code dueAt}, so it is in the sparse {@code due}
- * index that the pollers query;</li>
+ * index that the pollers query; while its alert is published it carries the PUBLISHING state of the
+ * {@link AlertProtocol}, and a check given up is kept as FAILED until {@code retention} has passed;</li>
  * <li>a <b>connect mark</b>, without them (so never in the index): the last connect seen, which makes a
  * disconnect event that arrives late but happened before it harmless.</li>
  * </ul>
- * An alert that still waits for its recovery notice is a separate item keyed {@code alerted#<thing>}
- * ({@code #} never occurs in thing names), also outside the index.
+ * An alert that was published and still waits for its recovery notice is a separate item keyed
+ * {@code alerted#<thing>} ({@code #} never occurs in thing names), also outside the index, and so is the
+ * {@code #shards} item that remembers the largest shard count any replica used.
  *
  * <p>All times are epoch milliseconds except the TTL attribute {@code expiresAt}, which DynamoDB wants
  * in seconds: lifecycle events carry milliseconds and a shadow-rule disconnect (seconds) must order
  * correctly against a connect a few hundred milliseconds later.
  *
- * <p>Every change is one conditional write, so replicas never need a lock: a newer event wins, a stale
- * or duplicate one changes nothing, and of two pollers only one claims a check.
+ * <p>Every change is one conditional write, so replicas never need a lock: a newer event wins
+ * ({@link EventOrder}), a stale or duplicate one changes nothing, and of two pollers only one claims a check.
  */
 @Singleton
 public class CheckStore {
@@ -56,6 +58,15 @@ public class CheckStore {
     static final String CLAIMS = "claims";
     static final String ALERTED_AT = "alertedAt";
     static final String ALERT_PREFIX = "alerted#";
+    static final String STATUS = "status";
+    static final String ALERT_OWNER = "alertOwner";
+    static final String ALERT_CLAIM = "alertClaim";
+    static final String ALERT_DEADLINE = "alertDeadline";
+    static final String ALERT_REASON = "alertReason";
+    static final String MESSAGE_ID = "messageId";
+    /** The bookkeeping item that remembers the largest shard count any replica polled with. */
+    static final String SHARDS_KEY = "#shards";
+    static final String MAX_SHARDS = "maxShards";
 
     /** The table, its shard count and the times that shape each item. */
     public record Settings(String table, int shards, Duration grace, Duration lease, Duration retention) {
@@ -90,6 +101,8 @@ public class CheckStore {
     private final DynamoDbClient dynamo;
     private final Settings settings;
     private final Clock clock;
+    /** Shards to query: this replica's count, or more when a replica with more shards ever wrote checks. */
+    private volatile int pollShards;
 
     @Inject
     CheckStore(DynamoDbClient dynamo, PresenceConfig config, Clock clock) {
@@ -103,6 +116,32 @@ public class CheckStore {
         this.dynamo = dynamo;
         this.settings = settings;
         this.clock = clock;
+        this.pollShards = settings.shards();
+    }
+
+    /**
+     * Makes sure no check is stranded in a shard this replica would not query: records this replica's shard
+     * count in the table when it is the largest yet, and polls every shard up to the largest ever recorded.
+     * Lowering {@code shards} thus only stops new checks from landing in the dropped shards; the checks
+     * already there are still found. Called at the start of every poll (one read).
+     */
+    public int refreshShards() {
+        var item = dynamo.getItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(SHARDS_KEY)))
+                .consistentRead(true)).item();
+        int recorded = item != null && item.containsKey(MAX_SHARDS) ? (int) num(item, MAX_SHARDS) : 0;
+        if (recorded < settings.shards()) {
+            try {
+                dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(SHARDS_KEY)))
+                        .updateExpression("SET #m = :n")
+                        .conditionExpression("attribute_not_exists(#m) OR #m < :n")
+                        .expressionAttributeNames(Map.of("#m", MAX_SHARDS))
+                        .expressionAttributeValues(Map.of(":n", n(settings.shards()))));
+            } catch (ConditionalCheckFailedException e) {
+                // another replica recorded a larger count meanwhile: the next refresh reads it
+            }
+        }
+        pollShards = Math.max(recorded, settings.shards());
+        return pollShards;
     }
 
     /** Shard of a thing: stable for its name, so its check always lands in the same index partition. */
@@ -110,29 +149,39 @@ public class CheckStore {
         return Math.floorMod(thingName.hashCode(), settings.shards());
     }
 
+    /** A disconnect known only by its time (a shadow-rule event, a hand-made check). */
+    public ScheduleOutcome schedule(String thingName, Instant disconnectedAt, CheckSource source, Optional<String> reason) {
+        return schedule(thingName, EventOrder.Stamp.at(disconnectedAt), source, reason);
+    }
+
     /**
      * Records a disconnect: a check due {@code grace} after it. Replaces an older pending check of
-     * the thing; a newer pending check or a later connect leaves everything as it was.
+     * the thing; a newer pending check or a later connect leaves everything as it was ({@link EventOrder}:
+     * a connect that ties with the disconnect does not stop it).
      */
-    public ScheduleOutcome schedule(String thingName, Instant disconnectedAt, CheckSource source, Optional<String> reason) {
-        long ts = disconnectedAt.toEpochMilli();
+    public ScheduleOutcome schedule(String thingName, EventOrder.Stamp stamp, CheckSource source, Optional<String> reason) {
+        Instant disconnectedAt = stamp.at();
         Instant dueAt = disconnectedAt.plus(settings.grace());
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(CHECK_KEY, s(thingName));
-        item.put(DISCONNECTED_AT, n(ts));
+        item.put(DISCONNECTED_AT, n(disconnectedAt.toEpochMilli()));
         item.put(DUE_AT, n(dueAt.toEpochMilli()));
         item.put(DUE_SHARD, n(shardOf(thingName)));
         item.put(SOURCE, s(source.name()));
         reason.ifPresent(r -> item.put(REASON, s(r)));
+        stamp.clientId().ifPresent(c -> item.put(EventOrder.CLIENT_ID, s(c)));
+        stamp.version().ifPresent(v -> item.put(EventOrder.VERSION, n(v)));
         item.put(CREATED_AT, n(clock.millis()));
         item.put(CLAIMS, n(0));
         item.put(EXPIRES_AT, n(dueAt.plus(settings.retention()).getEpochSecond()));
+        Condition newer = Condition.notExists("#k", CHECK_KEY)
+                .or(EventOrder.recordedBefore(DISCONNECTED_AT, stamp, false, "d")
+                        .and(EventOrder.recordedBefore(CONNECTED_AT, stamp, true, "c")));
         try {
             var response = dynamo.putItem(r -> r.tableName(settings.table()).item(item)
-                    .conditionExpression("attribute_not_exists(#k) OR ((attribute_not_exists(#d) OR #d < :ts) "
-                            + "AND (attribute_not_exists(#c) OR #c < :ts))")
-                    .expressionAttributeNames(Map.of("#k", CHECK_KEY, "#d", DISCONNECTED_AT, "#c", CONNECTED_AT))
-                    .expressionAttributeValues(Map.of(":ts", n(ts)))
+                    .conditionExpression(newer.expression())
+                    .expressionAttributeNames(newer.names())
+                    .expressionAttributeValues(newer.values())
                     .returnValues(ReturnValue.ALL_OLD));
             return response.hasAttributes() && response.attributes().containsKey(DUE_AT)
                     ? ScheduleOutcome.SUPERSEDED : ScheduleOutcome.SCHEDULED;
@@ -141,28 +190,60 @@ public class CheckStore {
         }
     }
 
+    /** A connect known only by its time. */
+    public ConnectOutcome connect(String thingName, Instant connectedAt) {
+        return connect(thingName, EventOrder.Stamp.at(connectedAt));
+    }
+
     /**
      * Records a connect: removes a pending check whose disconnect happened before it and leaves a
-     * connect mark (outside the due index) so that an older disconnect arriving later is ignored.
+     * connect mark (outside the due index) so that an older disconnect arriving later is ignored. Removing
+     * the check also makes an alert that a poller has not yet begun impossible ({@link #beginAlert}).
      */
-    public ConnectOutcome connect(String thingName, Instant connectedAt) {
-        long ts = connectedAt.toEpochMilli();
+    public ConnectOutcome connect(String thingName, EventOrder.Stamp stamp) {
+        Instant connectedAt = stamp.at();
+        Condition newer = EventOrder.recordedBefore(DISCONNECTED_AT, stamp, false, "d")
+                .and(EventOrder.recordedBefore(CONNECTED_AT, stamp, false, "c"));
+        Map<String, String> names = new HashMap<>(newer.names());
+        names.putAll(Map.of("#conn", CONNECTED_AT, "#e", EXPIRES_AT, "#dis", DISCONNECTED_AT, "#due", DUE_AT,
+                "#shard", DUE_SHARD, "#src", SOURCE, "#reason", REASON, "#created", CREATED_AT, "#claims", CLAIMS,
+                "#status", STATUS));
+        names.putAll(Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE,
+                "#areason", ALERT_REASON, "#client", EventOrder.CLIENT_ID, "#version", EventOrder.VERSION));
+        Map<String, AttributeValue> values = new HashMap<>(newer.values());
+        values.put(":at", n(connectedAt.toEpochMilli()));
+        values.put(":exp", n(connectedAt.plus(settings.retention()).getEpochSecond()));
+        StringBuilder set = new StringBuilder("SET #conn = :at, #e = :exp");
+        StringBuilder remove = new StringBuilder(" REMOVE #dis, #due, #shard, #src, #reason, #created, #claims, #status, "
+                + "#owner, #aclaim, #deadline, #areason");
+        if (stamp.versioned()) {
+            set.append(", #client = :client, #version = :version");
+            values.put(":client", s(stamp.clientId().get()));
+            values.put(":version", n(stamp.version().get()));
+        } else {
+            remove.append(", #client, #version");
+        }
         try {
             var response = dynamo.updateItem(r -> r.tableName(settings.table())
                     .key(Map.of(CHECK_KEY, s(thingName)))
-                    .updateExpression("SET #c = :ts, #e = :exp REMOVE #d, #due, #shard, #src, #reason, #created, #claims")
-                    .conditionExpression("(attribute_not_exists(#d) OR #d < :ts) AND (attribute_not_exists(#c) OR #c < :ts)")
-                    .expressionAttributeNames(Map.of("#c", CONNECTED_AT, "#e", EXPIRES_AT, "#d", DISCONNECTED_AT,
-                            "#due", DUE_AT, "#shard", DUE_SHARD, "#src", SOURCE, "#reason", REASON,
-                            "#created", CREATED_AT, "#claims", CLAIMS))
-                    .expressionAttributeValues(Map.of(":ts", n(ts),
-                            ":exp", n(connectedAt.plus(settings.retention()).getEpochSecond())))
+                    .updateExpression(set.toString() + remove)
+                    .conditionExpression(newer.expression())
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_OLD));
             return response.hasAttributes() && response.attributes().containsKey(DUE_AT)
                     ? ConnectOutcome.CANCELLED : ConnectOutcome.RECORDED;
         } catch (ConditionalCheckFailedException e) {
             return ConnectOutcome.STALE;
         }
+    }
+
+    /** The connect recorded for the thing, if its item is a connect mark. */
+    public Optional<Instant> connectedAt(String thingName) {
+        var item = dynamo.getItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(thingName)))
+                .consistentRead(true)).item();
+        return item != null && item.containsKey(CONNECTED_AT)
+                ? Optional.of(Instant.ofEpochMilli(num(item, CONNECTED_AT))) : Optional.empty();
     }
 
     /**
@@ -173,9 +254,10 @@ public class CheckStore {
     public List<PendingCheck> due(int limit) {
         long now = clock.millis();
         List<PendingCheck> found = new ArrayList<>();
-        int first = ThreadLocalRandom.current().nextInt(settings.shards());
-        for (int i = 0; i < settings.shards() && found.size() < limit; i++) {
-            int shard = (first + i) % settings.shards();
+        int shards = pollShards;
+        int first = ThreadLocalRandom.current().nextInt(shards);
+        for (int i = 0; i < shards && found.size() < limit; i++) {
+            int shard = (first + i) % shards;
             int want = limit - found.size();
             QueryResponse page = dynamo.query(r -> r.tableName(settings.table()).indexName(DUE_INDEX)
                     .keyConditionExpression("#s = :shard AND #due <= :now")
@@ -246,39 +328,82 @@ public class CheckStore {
     }
 
     /**
-     * Before an alert is published: records that this disconnect is being alerted on. False when it
-     * already was (a replica whose lease ran out while it was still verifying, or a redelivery), so
-     * that a disconnect is announced at most once.
+     * The one write that decides an alert ({@link AlertProtocol}): marks the check PUBLISHING by this claim,
+     * on condition that it is still this disconnect's check and still this claim's. A connect recorded
+     * before (it removed the check), a newer disconnect (it replaced it) or a replica that claimed it after
+     * this claim's lease ran out makes it fail: then nothing is published.
      */
-    public boolean recordAlert(PendingCheck check) {
-        long ts = check.disconnectedAt().toEpochMilli();
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put(CHECK_KEY, s(ALERT_PREFIX + check.thingName()));
-        item.put(DISCONNECTED_AT, n(ts));
-        item.put(ALERTED_AT, n(clock.millis()));
-        check.reason().ifPresent(r -> item.put(REASON, s(r)));
-        item.put(EXPIRES_AT, n(clock.instant().plus(settings.retention()).getEpochSecond()));
+    public boolean beginAlert(PendingCheck check, String owner, Verdict.Reason reason) {
+        return updateIfStillClaimed(check,
+                "SET #owner = :owner, #aclaim = :claim, #deadline = :deadline, #areason = :areason",
+                Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON),
+                Map.of(":owner", s(owner), ":deadline", n(check.dueAt().toEpochMilli()), ":areason", s(reason.name())));
+    }
+
+    /**
+     * Gives a check up after {@code max-attempts}: FAILED, out of the way until {@code retention} has passed
+     * (then the poller removes it), visible in {@code GET /checks} meanwhile. A connect or a newer
+     * disconnect replaces it as it would a pending check.
+     */
+    public boolean markFailed(PendingCheck check) {
+        Instant keepUntil = clock.instant().plus(settings.retention());
+        return updateIfStillClaimed(check,
+                "SET #status = :failed, #due = :keep, #e = :exp REMOVE #owner, #aclaim, #deadline, #areason",
+                Map.of("#status", STATUS, "#due", DUE_AT, "#e", EXPIRES_AT, "#owner", ALERT_OWNER,
+                        "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON),
+                Map.of(":failed", s(PendingCheck.Status.FAILED.name()), ":keep", n(keepUntil.toEpochMilli()),
+                        ":exp", n(keepUntil.plus(settings.retention()).getEpochSecond())));
+    }
+
+    /** Applies {@code update} if the item is still the check of this disconnect, held by this claim. */
+    private boolean updateIfStillClaimed(PendingCheck check, String update, Map<String, String> names,
+            Map<String, AttributeValue> values) {
+        Condition ours = Condition.of("#d = :ts AND #claims = :claim", Map.of("#d", DISCONNECTED_AT, "#claims", CLAIMS),
+                Map.of(":ts", n(check.disconnectedAt().toEpochMilli()), ":claim", n(check.claims())));
+        Map<String, String> allNames = new HashMap<>(ours.names());
+        allNames.putAll(names);
+        Map<String, AttributeValue> allValues = new HashMap<>(ours.values());
+        allValues.putAll(values);
         try {
-            dynamo.putItem(r -> r.tableName(settings.table()).item(item)
-                    .conditionExpression("attribute_not_exists(#k) OR #d < :ts")
-                    .expressionAttributeNames(Map.of("#k", CHECK_KEY, "#d", DISCONNECTED_AT))
-                    .expressionAttributeValues(Map.of(":ts", n(ts))));
+            dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
+                    .updateExpression(update)
+                    .conditionExpression(ours.expression())
+                    .expressionAttributeNames(allNames)
+                    .expressionAttributeValues(allValues));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
     }
 
-    /** Undoes {@link #recordAlert} when the publish failed, so the next attempt may alert. */
-    public void forgetAlert(String thingName, Instant disconnectedAt) {
+    /**
+     * After an alert was published: the PUBLISHED record {@code alerted#<thing>}, which the recovery notice
+     * needs. Idempotent for the same disconnect; never replaces the record of a newer one.
+     */
+    public void recordPublished(PendingCheck check, String messageId) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(CHECK_KEY, s(ALERT_PREFIX + check.thingName()));
+        item.put(DISCONNECTED_AT, n(check.disconnectedAt().toEpochMilli()));
+        item.put(ALERTED_AT, n(clock.millis()));
+        item.put(MESSAGE_ID, s(messageId));
+        check.reason().ifPresent(r -> item.put(REASON, s(r)));
+        item.put(EXPIRES_AT, n(clock.instant().plus(settings.retention()).getEpochSecond()));
         try {
-            dynamo.deleteItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(ALERT_PREFIX + thingName)))
-                    .conditionExpression("#d = :ts")
-                    .expressionAttributeNames(Map.of("#d", DISCONNECTED_AT))
-                    .expressionAttributeValues(Map.of(":ts", n(disconnectedAt.toEpochMilli()))));
+            dynamo.putItem(r -> r.tableName(settings.table()).item(item)
+                    .conditionExpression("attribute_not_exists(#k) OR #d <= :ts")
+                    .expressionAttributeNames(Map.of("#k", CHECK_KEY, "#d", DISCONNECTED_AT))
+                    .expressionAttributeValues(Map.of(":ts", n(check.disconnectedAt().toEpochMilli()))));
         } catch (ConditionalCheckFailedException e) {
-            // a newer alert took its place: nothing of ours to undo
+            // a newer disconnect was alerted on already: that record is the open one
         }
+    }
+
+    /** Whether this very disconnect has its PUBLISHED record (strongly consistent). */
+    public boolean isPublished(PendingCheck check) {
+        var item = dynamo.getItem(r -> r.tableName(settings.table())
+                .key(Map.of(CHECK_KEY, s(ALERT_PREFIX + check.thingName()))).consistentRead(true)).item();
+        return item != null && item.containsKey(DISCONNECTED_AT)
+                && num(item, DISCONNECTED_AT) == check.disconnectedAt().toEpochMilli();
     }
 
     /**
@@ -326,7 +451,7 @@ public class CheckStore {
         Cursor cursor = after.map(Cursor::decode).orElse(Cursor.START);
         Comparator<PendingCheck> order = Comparator.comparing(PendingCheck::dueAt).thenComparing(PendingCheck::thingName);
         List<PendingCheck> merged = new ArrayList<>();
-        for (int shard = 0; shard < settings.shards(); shard++) {
+        for (int shard = 0; shard < pollShards; shard++) {
             merged.addAll(shardPage(shard, cursor, limit + 1));
         }
         merged.sort(order);
@@ -398,6 +523,12 @@ public class CheckStore {
     }
 
     static PendingCheck toCheck(Map<String, AttributeValue> item) {
+        Optional<PendingCheck.Publishing> alert = item.containsKey(ALERT_OWNER)
+                ? Optional.of(new PendingCheck.Publishing(item.get(ALERT_OWNER).s(), (int) num(item, ALERT_CLAIM),
+                        Instant.ofEpochMilli(num(item, ALERT_DEADLINE)), Verdict.Reason.valueOf(item.get(ALERT_REASON).s())))
+                : Optional.empty();
+        PendingCheck.Status status = item.containsKey(STATUS) ? PendingCheck.Status.valueOf(item.get(STATUS).s())
+                : alert.isPresent() ? PendingCheck.Status.PUBLISHING : PendingCheck.Status.PENDING;
         return new PendingCheck(
                 item.get(CHECK_KEY).s(),
                 Instant.ofEpochMilli(num(item, DISCONNECTED_AT)),
@@ -406,7 +537,9 @@ public class CheckStore {
                 item.containsKey(SOURCE) ? CheckSource.valueOf(item.get(SOURCE).s()) : CheckSource.MANUAL,
                 str(item, REASON),
                 Instant.ofEpochMilli(item.containsKey(CREATED_AT) ? num(item, CREATED_AT) : 0),
-                item.containsKey(CLAIMS) ? (int) num(item, CLAIMS) : 0);
+                item.containsKey(CLAIMS) ? (int) num(item, CLAIMS) : 0,
+                status,
+                alert);
     }
 
     private static long num(Map<String, AttributeValue> item, String name) {
@@ -418,10 +551,10 @@ public class CheckStore {
     }
 
     private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
+        return Condition.s(value);
     }
 
     private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
+        return Condition.n(value);
     }
 }

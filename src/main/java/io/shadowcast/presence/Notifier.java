@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sns.model.PublishRequest;
 
 /**
- * Publishes alerts and recovery notices to the SNS topic. Message attributes ({@code event},
+ * Publishes alerts, recovery notices and "could not verify" alerts to the SNS topic. Message attributes
+ * ({@code event} = {@code disconnected} | {@code reconnected} | {@code unverifiable},
  * {@code thingName}, {@code disconnectedAt} ISO-8601 UTC, {@code reason}) let subscribers filter. On a
  * FIFO topic the thing name is the message group and the thing plus disconnect time the
  * deduplication id, so a retried publish within SNS's window is delivered once.
@@ -48,6 +49,13 @@ public class Notifier {
         return publish(check.thingName(), "disconnected", check.disconnectedAt(), check.reason(),
                 text.alertSubject(check.thingName()), text.alertBody(check, verdict, now),
                 check.thingName() + "-" + check.disconnectedAt().toEpochMilli());
+    }
+
+    /** The one alert of a check given up after {@code attempts}; returns the SNS message id. */
+    public String unverifiable(PendingCheck check, int attempts, Instant now) {
+        return publish(check.thingName(), "unverifiable", check.disconnectedAt(), check.reason(),
+                text.unverifiableSubject(check.thingName()), text.unverifiableBody(check, attempts, now),
+                check.thingName() + "-" + check.disconnectedAt().toEpochMilli() + "-unverifiable");
     }
 
     /** Returns the SNS message id. */

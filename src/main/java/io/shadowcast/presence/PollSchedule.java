@@ -5,10 +5,12 @@ import io.quarkus.scheduler.ScheduledExecution;
 import io.shadowcast.config.PresenceConfig;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Runs this replica's poll every {@code shadowcast.presence.poll-interval}. A poll still running
- * when the next one is due makes that one skip, so polls of one replica never overlap.
+ * when the next one is due makes that one skip, so polls of one replica never overlap. No exception ends
+ * polling: each is logged and the next poll goes on ({@link PollReadiness} reports polls that stop completing).
  */
 @Singleton
 public class PollSchedule {
@@ -36,13 +38,17 @@ public class PollSchedule {
                 LOG.infof("Presence poll: %d checks verified (%d alerts, %d suppressed), %d failed, %d taken by others",
                         report.claimed(), report.notified(), report.suppressed(), report.failed(), report.lost());
             }
-        } catch (RuntimeException e) {
-            // DynamoDB unreachable: the next poll tries again; the checks wait in the table. Logged once per outage.
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            // Whatever it was (DynamoDB unreachable, a bug), the next poll tries again; the checks wait in the
+            // table. Logged once per outage, with the stack trace; readiness turns DOWN if polls stop completing.
             if (!failing) {
                 failing = true;
-                LOG.warnf("Presence poll failed: %s; the next polls try again", e.getMessage());
+                // an AWS failure says enough in its message; anything else is a bug and needs its trace
+                LOG.warnf(e instanceof SdkException ? null : e, "Presence poll failed: %s; the next polls try again", e);
             } else {
-                LOG.debugf("Presence poll still failing: %s", e.getMessage());
+                LOG.debugf("Presence poll still failing: %s", e);
             }
         }
     }

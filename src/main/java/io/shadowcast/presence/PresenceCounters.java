@@ -32,6 +32,7 @@ public class PresenceCounters {
     private final Counter lostClaim;
     private final Counter alreadyAlerted;
     private final Counter failed;
+    private final Counter gaveUp;
     private final Map<Verdict.Reason, Counter> notified = new EnumMap<>(Verdict.Reason.class);
     private final Map<Verdict.Reason, Counter> suppressed = new EnumMap<>(Verdict.Reason.class);
     private final AtomicLong dueChecks = new AtomicLong();
@@ -48,6 +49,7 @@ public class PresenceCounters {
         lostClaim = check(registry, "lost_claim", "none");
         alreadyAlerted = check(registry, "already_alerted", "none");
         failed = check(registry, "failed", "none");
+        gaveUp = check(registry, "gave_up", "none");
         for (Verdict.Reason reason : Verdict.Reason.values()) {
             notified.put(reason, check(registry, "notified", reason.name().toLowerCase()));
             suppressed.put(reason, check(registry, "suppressed", reason.name().toLowerCase()));
@@ -102,6 +104,14 @@ public class PresenceCounters {
 
     void checkFailed() {
         failed.increment();
+    }
+
+    void gaveUp() {
+        gaveUp.increment();
+    }
+
+    public long gaveUpCount() {
+        return (long) gaveUp.count();
     }
 
     public long scheduled() {

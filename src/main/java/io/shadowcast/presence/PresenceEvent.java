@@ -20,6 +20,9 @@ public sealed interface PresenceEvent permits PresenceEvent.ShadowStateChange, P
 
     Optional<String> reason();
 
+    /** Its place in the thing's history, for {@link EventOrder}. */
+    EventOrder.Stamp stamp();
+
     /**
      * The shadow rule's projection of {@code $aws/things/+/shadow/update/documents}:
      * {@code {"thingName","connected","timestamp":<epoch s>}}, the timestamp being the shadow's
@@ -41,6 +44,11 @@ public sealed interface PresenceEvent permits PresenceEvent.ShadowStateChange, P
         public Optional<String> reason() {
             return Optional.empty();
         }
+
+        @Override
+        public EventOrder.Stamp stamp() {
+            return EventOrder.Stamp.at(at());
+        }
     }
 
     /** An IoT Core lifecycle event from {@code $aws/events/presence/connected|disconnected/<clientId>}. */
@@ -60,6 +68,11 @@ public sealed interface PresenceEvent permits PresenceEvent.ShadowStateChange, P
         @Override
         public Optional<String> reason() {
             return disconnectReason;
+        }
+
+        @Override
+        public EventOrder.Stamp stamp() {
+            return new EventOrder.Stamp(at(), Optional.ofNullable(clientId), versionNumber);
         }
     }
 }

@@ -2,8 +2,6 @@ package io.shadowcast.presence;
 
 import io.shadowcast.config.PresenceConfig;
 import jakarta.inject.Singleton;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -18,65 +16,55 @@ public class PresenceService {
     private static final Logger LOG = Logger.getLogger(PresenceService.class);
 
     private final CheckStore store;
-    private final Notifier notifier;
+    private final AlertProtocol alerts;
     private final PresenceCounters counters;
     private final PresenceConfig config;
 
-    PresenceService(CheckStore store, Notifier notifier, PresenceCounters counters, PresenceConfig config) {
+    PresenceService(CheckStore store, AlertProtocol alerts, PresenceCounters counters, PresenceConfig config) {
         this.store = store;
-        this.notifier = notifier;
+        this.alerts = alerts;
         this.counters = counters;
         this.config = config;
     }
 
     public void apply(PresenceEvent event) {
         if (event.connected()) {
-            connected(event.thingName(), event.at(), event.source());
+            connected(event.thingName(), event.stamp(), event.source());
         } else {
-            disconnected(event.thingName(), event.at(), event.source(), event.reason());
+            disconnected(event.thingName(), event.stamp(), event.source(), event.reason());
         }
     }
 
-    public CheckStore.ScheduleOutcome disconnected(String thingName, Instant at, CheckSource source,
+    public CheckStore.ScheduleOutcome disconnected(String thingName, EventOrder.Stamp stamp, CheckSource source,
             Optional<String> reason) {
-        CheckStore.ScheduleOutcome outcome = store.schedule(thingName, at, source, reason);
+        CheckStore.ScheduleOutcome outcome = store.schedule(thingName, stamp, source, reason);
         counters.scheduled(outcome);
         switch (outcome) {
-            case SCHEDULED, SUPERSEDED -> LOG.infof("Thing %s disconnected at %s (%s%s): check %s, due %s", thingName,
-                    at, source, reason.map(r -> ", " + r).orElse(""),
+            case SCHEDULED, SUPERSEDED -> LOG.infof("Thing %s disconnected at %s (%s%s%s): check %s, due %s", thingName,
+                    stamp.at(), source, version(stamp), reason.map(r -> ", " + r).orElse(""),
                     outcome == CheckStore.ScheduleOutcome.SCHEDULED ? "scheduled" : "replaces an older one",
-                    at.plus(config.grace()));
-            case STALE -> LOG.infof("Thing %s disconnected at %s (%s): ignored, a newer disconnect or connect is known",
-                    thingName, at, source);
+                    stamp.at().plus(config.grace()));
+            case STALE -> LOG.infof("Thing %s disconnected at %s (%s%s): ignored, a newer disconnect or connect is known",
+                    thingName, stamp.at(), source, version(stamp));
         }
         return outcome;
     }
 
-    private void connected(String thingName, Instant at, CheckSource source) {
-        CheckStore.ConnectOutcome outcome = store.connect(thingName, at);
+    private void connected(String thingName, EventOrder.Stamp stamp, CheckSource source) {
+        CheckStore.ConnectOutcome outcome = store.connect(thingName, stamp);
         counters.connected(outcome);
         switch (outcome) {
-            case CANCELLED -> LOG.infof("Thing %s connected at %s (%s): pending check cancelled", thingName, at, source);
-            case RECORDED -> LOG.debugf("Thing %s connected at %s (%s): nothing pending", thingName, at, source);
-            case STALE -> LOG.infof("Thing %s connected at %s (%s): ignored, a newer event is known", thingName, at,
-                    source);
+            case CANCELLED -> LOG.infof("Thing %s connected at %s (%s%s): pending check cancelled", thingName,
+                    stamp.at(), source, version(stamp));
+            case RECORDED -> LOG.debugf("Thing %s connected at %s (%s%s): nothing pending", thingName, stamp.at(),
+                    source, version(stamp));
+            case STALE -> LOG.infof("Thing %s connected at %s (%s%s): ignored, a newer event is known", thingName,
+                    stamp.at(), source, version(stamp));
         }
-        if (config.recoveryNotice()) {
-            store.closeAlert(thingName, at).ifPresent(alert -> recover(alert, at));
-        }
+        alerts.connected(thingName, stamp.at());
     }
 
-    private void recover(AlertRecord alert, Instant connectedAt) {
-        try {
-            String messageId = notifier.recovered(alert, connectedAt);
-            counters.recovered();
-            LOG.infof("Thing %s back online at %s after %s: recovery notice published (SNS message %s)",
-                    alert.thingName(), connectedAt,
-                    AlertText.duration(Duration.between(alert.disconnectedAt(), connectedAt)), messageId);
-        } catch (RuntimeException e) {
-            // Put the alert back so that the redelivered event sends the notice.
-            store.reopenAlert(alert);
-            throw e;
-        }
+    private static String version(EventOrder.Stamp stamp) {
+        return stamp.version().map(v -> ", version " + v).orElse("");
     }
 }

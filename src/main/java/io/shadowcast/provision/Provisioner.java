@@ -72,7 +72,9 @@ public class Provisioner {
         allowBucketToSend(rollout.queue(), rolloutQueueArn, rollout.bucket());
         bucketNotifyingQueue(rollout.bucket(), rolloutQueueArn);
         if (!presence.topic().startsWith("arn:")) {
-            sns.createTopic(r -> r.name(presence.topic()));
+            // a FIFO topic (name ending .fifo) must say so when it is created
+            sns.createTopic(r -> r.name(presence.topic()).attributes(presence.topic().endsWith(".fifo")
+                    ? java.util.Map.of("FifoTopic", "true") : java.util.Map.of()));
         }
         tables.checksTable(presence.table());
         tables.rolloutsTable(rollout.table());

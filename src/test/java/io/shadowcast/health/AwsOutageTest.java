@@ -37,8 +37,8 @@ class AwsOutageTest {
 
         given().get("/q/health/ready").then().statusCode(503)
                 .body("status", equalTo("DOWN"))
-                .body("checks[0].data.'sqs:shadowcast-rollouts'", containsString("DOWN"))
-                .body("checks[0].data.'dynamodb:shadowcast-checks'", containsString("DOWN"));
+                .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-rollouts'", containsString("DOWN"))
+                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-checks'", containsString("DOWN"));
         given().get("/q/health/live").then().statusCode(200);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stats().receiveErrors() >= 3);

@@ -18,9 +18,9 @@ class HealthTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks[0].data.'sqs:shadowcast-rollouts'", startsWith("UP"))
-                .body("checks[0].data.'sqs:shadowcast-presence'", startsWith("UP"))
-                .body("checks[0].data.'dynamodb:shadowcast-checks'", startsWith("UP"))
-                .body("checks[0].data.'dynamodb:shadowcast-rollouts'", startsWith("UP"));
+                .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-rollouts'", startsWith("UP"))
+                .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-presence'", startsWith("UP"))
+                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-checks'", startsWith("UP"))
+                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-rollouts'", startsWith("UP"));
     }
 }

@@ -19,27 +19,30 @@ import org.junit.jupiter.params.provider.CsvSource;
 @QuarkusTest
 class CheckResourceTest {
 
-    /** Far in the future, so no poller takes these checks while the test looks at them. */
-    private static final Instant FUTURE = Instant.parse("2099-01-01T00:00:00Z");
+    /**
+     * A minute ago: within the accepted window, and not due before the five-minute grace period ends, so
+     * no poller takes these checks while the test looks at them.
+     */
+    private static final Instant RECENT = Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
     @Test
     void scheduleLookUpAndCancelByHand() {
         String thing = uniqueThing("manual");
 
         given().contentType(ContentType.JSON)
-                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + FUTURE + "\"}")
+                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + RECENT + "\"}")
                 .post("/checks")
                 .then().statusCode(201)
                 .header("Location", containsString("/checks/" + thing))
                 .body("thingName", equalTo(thing))
-                .body("disconnectedAt", equalTo(FUTURE.toString()))
-                .body("dueAt", equalTo(FUTURE.plusSeconds(300).toString()))
+                .body("disconnectedAt", equalTo(RECENT.toString()))
+                .body("dueAt", equalTo(RECENT.plusSeconds(300).toString()))
                 .body("source", equalTo("MANUAL"));
 
         given().get("/checks/" + thing).then().statusCode(200).body("thingName", equalTo(thing));
 
         given().contentType(ContentType.JSON)
-                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":" + FUTURE.minusSeconds(60).getEpochSecond() + "}")
+                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":" + RECENT.minusSeconds(60).getEpochSecond() + "}")
                 .post("/checks")
                 .then().statusCode(409).body("field", equalTo("disconnectedAt"));
 
@@ -57,7 +60,7 @@ class CheckResourceTest {
         for (int i = 0; i < 7; i++) {
             String thing = prefix + "-" + i;
             // two share a due time: their order is by name
-            Instant at = FUTURE.plusSeconds(3600 + (i == 4 ? 3 : i));
+            Instant at = RECENT.plusSeconds(10 + (i == 4 ? 3 : i));
             given().contentType(ContentType.JSON)
                     .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + at + "\"}")
                     .post("/checks").then().statusCode(201);
@@ -96,7 +99,7 @@ class CheckResourceTest {
     @Test
     void countersAreExposedAsMetrics() {
         String thing = uniqueThing("metric");
-        given().contentType(ContentType.JSON).body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + FUTURE + "\"}")
+        given().contentType(ContentType.JSON).body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":\"" + RECENT + "\"}")
                 .post("/checks").then().statusCode(201);
 
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
@@ -120,6 +123,38 @@ class CheckResourceTest {
         given().contentType(ContentType.JSON).body(body.strip()).post("/checks")
                 .then().statusCode(400).contentType(ContentType.JSON)
                 .body("field", equalTo(field.strip()));
+    }
+
+    @Test
+    void disconnectedAtInEpochMillisecondsIsRefusedWithAHint() {
+        String thing = uniqueThing("millis");
+        long millis = System.currentTimeMillis();
+
+        given().contentType(ContentType.JSON)
+                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":" + millis + "}")
+                .post("/checks")
+                .then().statusCode(400).contentType(ContentType.JSON)
+                .body("field", equalTo("disconnectedAt"))
+                .body("message", containsString("milliseconds"));
+        given().get("/checks/" + thing).then().statusCode(404);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "\"2099-01-01T00:00:00Z\"  | is in the future",
+            "\"2020-01-01T00:00:00Z\"  | is older than the retention",
+            "4102444800              | is in the future",
+    })
+    void disconnectedAtOutsideTheAcceptedWindowIsRefused(String value, String message) {
+        String thing = uniqueThing("window");
+
+        given().contentType(ContentType.JSON)
+                .body("{\"thingName\":\"" + thing + "\",\"disconnectedAt\":" + value.strip() + "}")
+                .post("/checks")
+                .then().statusCode(400).contentType(ContentType.JSON)
+                .body("field", equalTo("disconnectedAt"))
+                .body("message", containsString(message.strip()));
+        given().get("/checks/" + thing).then().statusCode(404);
     }
 
     @Test

@@ -75,14 +75,53 @@ class CheckStoreTest {
     }
 
     @Test
-    void anAlertIsRecordedOncePerDisconnectAndClosedOnceByALaterConnect() {
+    void lifecycleEventsOfAClientAreOrderedByVersionAndByTimeAcrossAVersionReset() {
+        String thing = PresenceFixture.uniqueThing("versions");
+        Instant t = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+
+        assertThat(store.connect(thing, stamp(thing, t, 4))).isEqualTo(CheckStore.ConnectOutcome.RECORDED);
+        assertThat(store.schedule(thing, stamp(thing, t.minusSeconds(90), 5), CheckSource.LIFECYCLE, Optional.empty()))
+                .as("version 5 follows version 4 though stamped earlier").isEqualTo(CheckStore.ScheduleOutcome.SCHEDULED);
+        assertThat(store.schedule(thing, stamp(thing, t.minusSeconds(90), 5), CheckSource.LIFECYCLE, Optional.empty()))
+                .as("duplicate").isEqualTo(CheckStore.ScheduleOutcome.STALE);
+        assertThat(store.connect(thing, stamp(thing, t.plusSeconds(60), 4)))
+                .as("version 4 again, stamped later").isEqualTo(CheckStore.ConnectOutcome.STALE);
+        assertThat(store.get(thing)).isPresent();
+        assertThat(store.connect(thing, stamp(thing, t.minusSeconds(100), 6)))
+                .as("version 6 cancels though stamped earlier").isEqualTo(CheckStore.ConnectOutcome.CANCELLED);
+        assertThat(store.schedule(thing, stamp(thing, t.plus(Duration.ofHours(2)), 1), CheckSource.LIFECYCLE,
+                Optional.empty())).as("after a reset (two hours away) the time decides").isEqualTo(CheckStore.ScheduleOutcome.SCHEDULED);
+        assertThat(store.connect(thing, stamp("another-client", t.plus(Duration.ofHours(2)).minusSeconds(1), 99)))
+                .as("another client id: the time decides").isEqualTo(CheckStore.ConnectOutcome.STALE);
+    }
+
+    @Test
+    void aConnectAndADisconnectInTheSameShadowSecondNeverSilenceTheDisconnect() {
+        String thing = PresenceFixture.uniqueThing("tie");
+        Instant second = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+
+        assertThat(store.connect(thing, second)).isEqualTo(CheckStore.ConnectOutcome.RECORDED);
+        assertThat(store.schedule(thing, second, CheckSource.SHADOW, Optional.empty()))
+                .as("the disconnect of the same second is kept").isEqualTo(CheckStore.ScheduleOutcome.SCHEDULED);
+        assertThat(store.connect(thing, second)).as("nor does a tie cancel it").isEqualTo(CheckStore.ConnectOutcome.STALE);
+        assertThat(store.get(thing)).as("the shadow decides when it is due").isPresent();
+    }
+
+    private static EventOrder.Stamp stamp(String clientId, Instant at, long version) {
+        return new EventOrder.Stamp(at, Optional.of(clientId), Optional.of(version));
+    }
+
+    @Test
+    void anAlertIsRecordedPublishedOncePerDisconnectAndClosedOnceByALaterConnect() {
         String thing = PresenceFixture.uniqueThing("alerted");
         Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         store.schedule(thing, at, CheckSource.LIFECYCLE, Optional.of("CONNECTION_LOST"));
         PendingCheck check = store.get(thing).orElseThrow();
 
-        assertThat(store.recordAlert(check)).isTrue();
-        assertThat(store.recordAlert(check)).as("same disconnect again").isFalse();
+        assertThat(store.isPublished(check)).isFalse();
+        store.recordPublished(check, "m-1");
+        store.recordPublished(check, "m-1");
+        assertThat(store.isPublished(check)).isTrue();
         assertThat(store.get(thing)).as("the alert record is not a pending check").contains(check);
         assertThat(store.due(1000)).extracting(PendingCheck::thingName).noneMatch(name -> name.contains("#"));
 

@@ -93,9 +93,29 @@ class PresenceFlowTest {
     }
 
     @Test
+    void disconnectReReportedAsFalseStillAlerts() throws InterruptedException {
+        String thing = uniqueThing("rereport");
+        fixture.thingReporting(thing, true);
+        long ts = fixture.report(thing, false); // true -> false: the rule fires
+        fixture.send(presenceQueue, shadowEvent(thing, false, ts));
+        await("check of " + thing, WAIT, () -> store.get(thing).isPresent());
+        Thread.sleep(1100); // shadow timestamps have whole seconds
+        long again = fixture.report(thing, false); // false -> false: new timestamp, no rule event, no reconnect
+        assertThat(again).isGreaterThan(ts);
+
+        clock.advance(config.grace().plusSeconds(2));
+        poller.poll();
+        await("check of " + thing + " done", WAIT, () -> store.get(thing).isEmpty());
+
+        List<PresenceFixture.Alert> received = fixture.alertsFor(alerts, thing);
+        assertThat(received).as("alerts on a device that never came back").hasSize(1);
+        assertThat(received.get(0).attributes()).containsEntry("disconnectedAt", Instant.ofEpochSecond(ts).toString());
+    }
+
+    @Test
     void alertedThingThatConnectsAgainGetsOneRecoveryNotice() {
         String thing = uniqueThing("back");
-        long disconnectedAt = System.currentTimeMillis() - 1000;
+        long disconnectedAt = System.currentTimeMillis() - Duration.ofMinutes(43).toMillis();
         fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", disconnectedAt, "CONNECTION_LOST"));
         await("check of " + thing, WAIT, () -> store.get(thing).isPresent());
         clock.advance(config.grace().plusSeconds(1));
@@ -196,6 +216,29 @@ class PresenceFlowTest {
     }
 
     @Test
+    void lifecycleEventsAreOrderedByVersionNumberNotByTheirRoughTimestamps() {
+        String thing = uniqueThing("versions");
+        long t = System.currentTimeMillis();
+        // the disconnect (version 11) is stamped 90 s before the connect it follows (version 10): AWS stamps to about ±2 min
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        await("connect handled", WAIT, () -> sqsEmpty(presenceQueue));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", t - 90_000, "CONNECTION_LOST", 11));
+        await("the newer disconnect scheduled", WAIT, () -> store.get(thing).isPresent());
+        // duplicates of both, delivered again in any order, change nothing
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "disconnected", t - 90_000, "CONNECTION_LOST", 11));
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t, null, 10));
+        await("duplicates handled", WAIT, () -> sqsEmpty(presenceQueue));
+        assertThat(store.get(thing)).as("an older connect (version 10) stamped later does not cancel version 11")
+                .hasValueSatisfying(check -> assertThat(check.disconnectedAt()).isEqualTo(Instant.ofEpochMilli(t - 90_000)));
+
+        long cancelledBefore = counters.cancelled();
+        fixture.send(presenceQueue, lifecycleEvent(thing, "connected", t - 100_000, null, 12));
+        await("the next connect (version 12) cancels, though stamped earlier", WAIT,
+                () -> counters.cancelled() > cancelledBefore && store.get(thing).isEmpty());
+    }
+
+    @Test
     void malformedEventEndsInTheDeadLetterQueueAndTheConsumerGoesOn() {
         String marker = "garbage-" + java.util.UUID.randomUUID();
         String dlq = queueUrls.urlOf(config.queue() + "-dlq");
@@ -220,10 +263,15 @@ class PresenceFlowTest {
         return "{\"thingName\":\"" + thing + "\",\"connected\":" + connected + ",\"timestamp\":" + seconds + "}";
     }
 
+    /** A lifecycle event whose version grows with its time, as the broker's does between resets. */
     static String lifecycleEvent(String clientId, String type, long millis, String reason) {
+        return lifecycleEvent(clientId, type, millis, reason, millis);
+    }
+
+    static String lifecycleEvent(String clientId, String type, long millis, String reason, long version) {
         return "{\"clientId\":\"" + clientId + "\",\"timestamp\":" + millis + ",\"eventType\":\"" + type + "\","
                 + "\"sessionIdentifier\":\"00000000-0000-0000-0000-000000000000\",\"principalIdentifier\":\"p\","
                 + (reason == null ? "" : "\"disconnectReason\":\"" + reason + "\",\"clientInitiatedDisconnect\":false,")
-                + "\"versionNumber\":1}";
+                + "\"versionNumber\":" + version + "}";
     }
 }

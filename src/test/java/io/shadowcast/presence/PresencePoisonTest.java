@@ -44,6 +44,10 @@ class PresencePoisonTest {
                 + now / 1000 + "}");
         poison.put("thing name too long", "{\"thingName\":\"" + marker + "x".repeat(128) + "\",\"connected\":false,"
                 + "\"timestamp\":" + now / 1000 + "}");
+        poison.put("lifecycle time in the future", PresenceFlowTest.lifecycleEvent("t-" + marker, "disconnected",
+                now + Duration.ofDays(1).toMillis(), null));
+        poison.put("shadow time older than the retention", "{\"thingName\":\"t-" + marker
+                + "\",\"connected\":false,\"timestamp\":" + (now / 1000 - Duration.ofDays(30).toSeconds()) + "}");
         // just under the SQS maximum of 256 KiB
         poison.put("huge", "{\"marker\":\"" + marker + "\",\"pad\":\"" + "x".repeat(250 * 1024) + "\"}");
         String queue = queueUrls.urlOf(config.queue());

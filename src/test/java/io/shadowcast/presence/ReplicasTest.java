@@ -3,7 +3,6 @@ package io.shadowcast.presence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shadowcast.provision.TableProvisioner;
 import io.shadowcast.testing.MovableClock;
@@ -64,8 +63,8 @@ class ReplicasTest {
         DuePoller.Settings polling = new DuePoller.Settings(25, 4, true);
         storeA = new CheckStore(dynamo, SETTINGS, clockA);
         storeB = new CheckStore(dynamo, SETTINGS, clockB);
-        pollerA = new DuePoller(storeA, verifier, notifier, new PresenceCounters(new SimpleMeterRegistry()), polling, clockA);
-        pollerB = new DuePoller(storeB, verifier, notifier, new PresenceCounters(new SimpleMeterRegistry()), polling, clockB);
+        pollerA = DuePoller.standalone(storeA, verifier, notifier, polling, clockA);
+        pollerB = DuePoller.standalone(storeB, verifier, notifier, polling, clockB);
     }
 
     @AfterEach
@@ -127,8 +126,8 @@ class ReplicasTest {
         assertThat(report.notified()).isEqualTo(1);
         assertThat(storeB.get(thing)).isEmpty();
         assertThat(fixture.drain(alerts)).extracting(PresenceFixture.Alert::thingName).containsExactly(thing);
-        // A comes back to life and tries to finish what it held: nothing is announced twice
-        assertThat(storeA.recordAlert(held)).isFalse();
+        // A comes back to life and tries to finish what it held: its claim is gone, it cannot begin an alert
+        assertThat(storeA.beginAlert(held, "replica-a", Verdict.Reason.NO_SHADOW)).isFalse();
         assertThat(storeA.finish(held)).isFalse();
     }
 }

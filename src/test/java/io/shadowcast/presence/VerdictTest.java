@@ -6,6 +6,10 @@ import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The verdict suppresses only on evidence of a reconnect newer than the disconnect; a device whose
+ * shadow still reads disconnected is alerted on, whatever its timestamp did since.
+ */
 class VerdictTest {
 
     private static final long EVENT_SECONDS = 1_732_340_000L;
@@ -24,28 +28,62 @@ class VerdictTest {
     }
 
     @Test
-    void shadowStillDisconnectedWithTheSameTimestampNotifies() {
-        Verdict verdict = Verdict.decide(shadowCheck(), ShadowState.of(false, EVENT_SECONDS), true);
-
-        assertThat(verdict).isEqualTo(new Verdict(true, Verdict.Reason.STILL_DISCONNECTED));
+    void shadowStillDisconnectedWithTheSameTimestampAlerts() {
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(false, EVENT_SECONDS), true).alert()).isTrue();
     }
 
     @Test
-    void shadowReconnectedSuppresses() {
-        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(true, EVENT_SECONDS + 10), true))
-                .isEqualTo(new Verdict(false, Verdict.Reason.RECONNECTED));
+    void falseReReportedLaterIsStillTheSameOutageAndAlerts() {
+        // firmware or a mirroring rule writes connected:false again: the timestamp moves, no reconnect happened
+        Verdict verdict = Verdict.decide(shadowCheck(), ShadowState.of(false, EVENT_SECONDS + 1), true);
+
+        assertThat(verdict.alert()).as("false -> false re-report: %s", verdict).isTrue();
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(false, EVENT_SECONDS + 3600), true).alert()).isTrue();
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(false, null), true).alert()).isTrue();
     }
 
     @Test
-    void shadowFalseWithAnotherTimestampSuppressesAsChanged() {
-        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(false, EVENT_SECONDS + 60), true))
-                .isEqualTo(new Verdict(false, Verdict.Reason.CHANGED_SINCE));
-        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(false, null), true))
-                .isEqualTo(new Verdict(false, Verdict.Reason.CHANGED_SINCE));
+    void lifecycleDisconnectMirroredIntoTheShadowAcrossASecondBoundaryAlerts() {
+        // lifecycle event at .400, the rule's mirror lands in the next second: one disconnect, not a change
+        Verdict verdict = Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS + 1), true);
+
+        assertThat(verdict.alert()).as("mirrored disconnect: %s", verdict).isTrue();
+        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS), true).alert()).isTrue();
+        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS - 3600), true).alert()).isTrue();
     }
 
     @Test
-    void missingShadowOrFieldNotifiesOnlyWhenConfigured() {
+    void reconnectNewerThanTheDisconnectSuppresses() {
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(true, EVENT_SECONDS + 10), true).alert()).isFalse();
+        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(true, EVENT_SECONDS + 1), true).alert()).isFalse();
+    }
+
+    @Test
+    void reconnectInTheSameShadowSecondAsAShadowDisconnectSuppresses() {
+        // the shadow orders its own writes: connected:true now, stamped the second of the false, was written after it
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(true, EVENT_SECONDS), true).alert()).isFalse();
+    }
+
+    @Test
+    void aShadowSecondThatTiesALifecycleDisconnectNeverSilencesIt() {
+        // connected:true stamped in the second of a disconnect at .400: it may be the connect before it
+        Verdict verdict = Verdict.decide(lifecycleCheck(), ShadowState.of(true, EVENT_SECONDS), true);
+
+        assertThat(verdict.alert()).as("tie: %s", verdict).isTrue();
+    }
+
+    @Test
+    void connectedTrueOlderThanTheDisconnectIsNoEvidenceOfAReconnect() {
+        // a device that never mirrors its connectivity: the shadow still shows the connect of last week
+        Verdict verdict = Verdict.decide(lifecycleCheck(), ShadowState.of(true, EVENT_SECONDS - 7 * 86_400), true);
+
+        assertThat(verdict.alert()).as("stale connected:true: %s", verdict).isTrue();
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(true, EVENT_SECONDS - 1), true).alert()).isTrue();
+        assertThat(Verdict.decide(shadowCheck(), ShadowState.of(true, null), true).alert()).isTrue();
+    }
+
+    @Test
+    void missingShadowOrFieldAlertsOnlyWhenConfigured() {
         assertThat(Verdict.decide(shadowCheck(), ShadowState.missing(), true))
                 .isEqualTo(new Verdict(true, Verdict.Reason.NO_SHADOW));
         assertThat(Verdict.decide(shadowCheck(), ShadowState.missing(), false))
@@ -57,23 +95,11 @@ class VerdictTest {
     }
 
     @Test
-    void lifecycleComparesShadowSecondsWithEventMilliseconds() {
-        // shadow written in the same second as the event (before or after it): nothing later is known
-        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS), true))
-                .isEqualTo(new Verdict(true, Verdict.Reason.STILL_DISCONNECTED));
-        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS - 3600), true))
-                .isEqualTo(new Verdict(true, Verdict.Reason.STILL_DISCONNECTED));
-        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(false, EVENT_SECONDS + 1), true))
-                .isEqualTo(new Verdict(false, Verdict.Reason.CHANGED_SINCE));
-        assertThat(Verdict.decide(lifecycleCheck(), ShadowState.of(true, EVENT_SECONDS - 100), true))
-                .isEqualTo(new Verdict(false, Verdict.Reason.RECONNECTED));
-    }
-
-    @Test
     void manualChecksFollowTheLifecycleRule() {
         PendingCheck manual = check(CheckSource.MANUAL, Instant.ofEpochSecond(EVENT_SECONDS));
 
-        assertThat(Verdict.decide(manual, ShadowState.of(false, EVENT_SECONDS - 5), true).alert()).isTrue();
-        assertThat(Verdict.decide(manual, ShadowState.of(false, EVENT_SECONDS + 5), true).alert()).isFalse();
+        assertThat(Verdict.decide(manual, ShadowState.of(false, EVENT_SECONDS + 5), true).alert()).isTrue();
+        assertThat(Verdict.decide(manual, ShadowState.of(true, EVENT_SECONDS), true).alert()).isTrue();
+        assertThat(Verdict.decide(manual, ShadowState.of(true, EVENT_SECONDS + 1), true).alert()).isFalse();
     }
 }

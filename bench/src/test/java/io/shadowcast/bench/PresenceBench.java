@@ -3,7 +3,6 @@ package io.shadowcast.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.shadowcast.aws.QueueUrls;
@@ -127,8 +126,7 @@ class PresenceBench {
         MovableClock clock = new MovableClock();
         clock.advance(config.grace().plusMinutes(1));
         CheckStore store = new CheckStore(counted, CheckStore.Settings.of(config), clock);
-        DuePoller poller = new DuePoller(store, verifier, notifier, new PresenceCounters(new SimpleMeterRegistry()),
-                DuePoller.Settings.of(config), clock);
+        DuePoller poller = DuePoller.standalone(store, verifier, notifier, DuePoller.Settings.of(config), clock);
         calls.reset();
         start = System.nanoTime();
         DuePoller.Report drained = poller.poll();
@@ -250,8 +248,7 @@ class PresenceBench {
             store.schedule("due-" + i, disconnectedAt, CheckSource.LIFECYCLE, Optional.empty());
         }
         clock.advance(settings.grace().plusMinutes(1));
-        DuePoller poller = new DuePoller(store, verifier, notifier, new PresenceCounters(new SimpleMeterRegistry()),
-                DuePoller.Settings.of(config), clock);
+        DuePoller poller = DuePoller.standalone(store, verifier, notifier, DuePoller.Settings.of(config), clock);
         calls.reset();
         long start = System.nanoTime();
         DuePoller.Report drained = poller.poll();
