@@ -54,6 +54,13 @@ public interface RolloutConfig {
     @WithDefault("2m")
     Duration lease();
 
+    /**
+     * How far the clocks of two replicas may disagree. A rollout takes a shadow slot over from a writer
+     * that stopped renewing only this long after the writer's lease ran out by its own clock.
+     */
+    @WithDefault("5s")
+    Duration maxClockSkew();
+
     /** Which things a rollout writes to; an object may narrow it (see docs/rollout.md, "Targeting"). */
     interface Target {
 

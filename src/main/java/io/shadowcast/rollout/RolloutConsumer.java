@@ -51,9 +51,9 @@ public class RolloutConsumer {
         }
         for (S3EventRecord record : ((S3Notification.Records) notification).records()) {
             if (record instanceof S3EventRecord.ObjectCreated created) {
-                LOG.infof("Message %s: %s %s (version %s)", message.messageId(), created.eventName(),
-                        created.object().url(), created.object().versionId());
-                rollouts.run(created.object());
+                LOG.infof("Message %s: %s %s (version %s, at %s)", message.messageId(), created.eventName(),
+                        created.object().url(), created.object().versionId(), created.upload().eventTime());
+                rollouts.run(created.upload());
             } else {
                 S3EventRecord.Other other = (S3EventRecord.Other) record;
                 LOG.infof("Message %s: %s of s3://%s/%s ignored (only ObjectCreated events start rollouts)",

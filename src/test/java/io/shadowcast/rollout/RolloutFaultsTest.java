@@ -59,7 +59,7 @@ class RolloutFaultsTest {
         double throttledBefore = registry.counter("shadowcast.rollout.throttled.retries").count();
 
         var uploaded = upload(s3, config.bucket(), "throttled/" + UUID.randomUUID() + ".bin", 20_000, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
@@ -92,7 +92,7 @@ class RolloutFaultsTest {
         var uploaded = upload(s3, config.bucket(), "storm/" + UUID.randomUUID() + ".bin", 1_000, Map.of());
         await("the storm to throttle every thing twice", TIMEOUT, () -> iot.throttled() >= 2L * added.size());
         iot.setFaults(new IotSimulator.Faults(0, 0, 0, 3)); // the storm ends; every third update answers 500
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
@@ -115,7 +115,7 @@ class RolloutFaultsTest {
         iot.resetCounters();
 
         var uploaded = upload(s3, config.bucket(), "partial/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.PARTIAL);
@@ -134,7 +134,7 @@ class RolloutFaultsTest {
         added.forEach(iot::addRejecting);
 
         var uploaded = upload(s3, config.bucket(), "abort/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         assertThat(record.status()).isEqualTo(RolloutStatus.ABORTED);
         assertThat(record.reason()).contains("above the abort threshold of 50.0%");
@@ -150,7 +150,8 @@ class RolloutFaultsTest {
         added.forEach(iot::addThing);
 
         var uploaded = upload(s3, config.bucket(), "cancel/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        String id = uploaded.object().rolloutId();
+        await("the rollout's record", TIMEOUT, () -> RolloutFixture.rolloutOf(store, uploaded).isPresent());
+        String id = RolloutFixture.rolloutOf(store, uploaded).orElseThrow().id();
         await("the rollout to start writing", TIMEOUT,
                 () -> store.get(id).map(r -> r.hash() != null).orElse(false));
         given().delete("/rollouts/" + id).then().statusCode(200);
@@ -173,15 +174,17 @@ class RolloutFaultsTest {
         s3.createBucket(r -> r.bucket(bucket));
         var uploaded = upload(s3, bucket, "fw.bin", 1_000, Map.of());
         // a worker that wrote the first 150 things, saved that checkpoint and died
-        String id = uploaded.object().rolloutId();
-        store.claim(uploaded.object(), "dead-worker");
+        String id = uploaded.upload().rolloutId();
+        store.claim(uploaded.upload(), "dead-worker");
         store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
                 uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
         store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
                 new RolloutCounts(150, 150, 0, 0, 0), List.of()));
         iot.resetCounters();
+        // the message comes back after its visibility timeout, by when the dead worker's lease has run out
+        RolloutFixture.sleep(config.lease().plusMillis(200).toMillis());
 
-        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.object())));
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.upload())));
         RolloutRecord record = awaitFinal(store, id, TIMEOUT);
 
         long rest = iot.thingNames().stream().filter(name -> name.compareTo(added.get(149)) > 0).count();
