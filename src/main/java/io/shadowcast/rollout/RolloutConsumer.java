@@ -45,6 +45,12 @@ public class RolloutConsumer {
 
     void handle(Message message) throws InterruptedException {
         S3Notification notification = parser.parse(message.body());
+        if (notification instanceof S3Notification.Retry retry) {
+            LOG.infof("Message %s: retry %s of the failed things of rollout %s", message.messageId(), retry.retryId(),
+                    retry.rolloutId());
+            rollouts.retry(retry);
+            return;
+        }
         if (notification instanceof S3Notification.TestEvent test) {
             LOG.infof("Message %s: s3:TestEvent for bucket %s acknowledged", message.messageId(), test.bucket());
             return;

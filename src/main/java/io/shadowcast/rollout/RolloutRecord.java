@@ -44,6 +44,7 @@ public record RolloutRecord(
 
     /** Where the upload stands among the uploads of its slot. */
     public UploadOrder order() {
-        return new UploadOrder(id, eventTime, url(), sequencer);
+        // records written before uploads were ordered have no event time: their start is the nearest
+        return new UploadOrder(id, eventTime != null ? eventTime : startedAt, url(), sequencer);
     }
 }

@@ -45,6 +45,7 @@ public class RolloutResource {
     static final int MAX_LIMIT = 100;
 
     private final RolloutStore store;
+    private final SlotLease slots;
     private final RolloutService rollouts;
     private final S3Client s3;
     private final SqsClient sqs;
@@ -52,9 +53,10 @@ public class RolloutResource {
     private final RolloutConfig config;
     private final ObjectMapper json;
 
-    RolloutResource(RolloutStore store, RolloutService rollouts, S3Client s3, SqsClient sqs, QueueUrls queueUrls,
-            RolloutConfig config, ObjectMapper json) {
+    RolloutResource(RolloutStore store, SlotLease slots, RolloutService rollouts, S3Client s3, SqsClient sqs,
+            QueueUrls queueUrls, RolloutConfig config, ObjectMapper json) {
         this.store = store;
+        this.slots = slots;
         this.rollouts = rollouts;
         this.s3 = s3;
         this.sqs = sqs;
@@ -65,6 +67,10 @@ public class RolloutResource {
 
     /** A request to roll out the current version of an object. */
     public record StartRequest(String bucket, String key) {
+    }
+
+    /** The answer to a retry request: the rollout and how many failed things it writes again. */
+    public record Retrying(String id, String retryId, int things, String status) {
     }
 
     /** The answer to a start request: the id under which the rollout will be found. */
@@ -108,6 +114,32 @@ public class RolloutResource {
         return Response.accepted(new Started(id, object.bucket(), object.key(), object.versionId(), object.eTag(), "QUEUED"))
                 .location(URI.create("/rollouts/" + id))
                 .build();
+    }
+
+    /**
+     * Writes again to the things a PARTIAL or ABORTED rollout failed, through the rollout queue (so a
+     * crash does not lose the retry), while the rollout is still the newest upload of its shadow slot.
+     */
+    @POST
+    @Path("{id}/retry")
+    public Response retry(@PathParam("id") String id) {
+        RolloutRecord record = store.get(id).orElseThrow(() -> notFound(id));
+        if (record.status() != RolloutStatus.PARTIAL && record.status() != RolloutStatus.ABORTED) {
+            throw error(Response.Status.CONFLICT, "rollout " + id + " is " + record.status()
+                    + ": only a PARTIAL or ABORTED rollout can be retried");
+        }
+        if (!slots.isNewest(SlotLease.slotOf(config.shadowName().orElse(null)), record.order())) {
+            throw error(Response.Status.CONFLICT, "rollout " + id + " is no longer the newest upload for its shadow: "
+                    + "a retry would write an older object over a newer one; upload again to roll it out");
+        }
+        String retryId = UUID.randomUUID().toString();
+        ObjectNode body = json.createObjectNode().put(S3NotificationParser.RETRY, id)
+                .put(S3NotificationParser.RETRY_ID, retryId).put(S3NotificationParser.RETRY_FROM, record.status().name());
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body.toString()));
+        LOG.infof("Retry %s of the %d failed things of rollout %s of %s queued by request", retryId,
+                record.failedThings().size(), id, record.url());
+        return Response.accepted(new Retrying(id, retryId, record.failedThings().size(), "QUEUED"))
+                .location(URI.create("/rollouts/" + id)).build();
     }
 
     @DELETE

@@ -6,6 +6,8 @@ import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,6 +125,78 @@ public class RolloutService {
             throw e;
         } finally {
             runningHere.remove(record.id());
+        }
+    }
+
+    /**
+     * Writes again to the things a PARTIAL or ABORTED rollout failed, while it is still the newest upload
+     * of its slot. Counts move from {@code failed} to {@code updated}/{@code skipped}; the rollout ends
+     * SUCCEEDED when no failure is left of a PARTIAL one, otherwise keeps its status.
+     */
+    public RolloutRecord retry(S3Notification.Retry request) throws InterruptedException {
+        String id = request.rolloutId();
+        String retryId = request.retryId();
+        String owner = UUID.randomUUID().toString();
+        RolloutStore.Claim claim = store.claimRetry(id, retryId, owner);
+        RolloutRecord record = claim.record();
+        if (claim instanceof RolloutStore.Claim.Finished) {
+            LOG.infof("Retry %s of rollout %s: the rollout is %s, nothing to do", retryId, id, record.status());
+            return record;
+        }
+        if (claim instanceof RolloutStore.Claim.Busy) {
+            throw new RolloutBusyException(id, record.url());
+        }
+        RolloutStatus before = request.from();
+        String shadowName = config.shadowName().orElse(null);
+        try (LeaseKeeper keeper = new LeaseKeeper(id, owner, store, slots, leaseScheduler, renewEvery)) {
+            SlotLease.Entry entry = slots.enter(SlotLease.slotOf(shadowName), record.order(), owner, record.target(),
+                    keeper::checkOwned);
+            if (entry instanceof SlotLease.Entry.Superseded superseded) {
+                LOG.infof("Retry %s of rollout %s: a newer upload (rollout %s) holds the slot; SUPERSEDED", retryId, id,
+                        superseded.by());
+                return store.supersede(id, owner, superseded.by(), record.counts(), record.failedThings());
+            }
+            SlotLease.Writer slot = ((SlotLease.Entry.Writing) entry).writer();
+            keeper.writing(slot);
+            boolean drained = false;
+            try {
+                ObjectDigest.Digest digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(),
+                        record.eTag(), Map.of());
+                ObjectRef exact = new ObjectRef(record.bucket(), record.key(), record.versionId(), record.eTag());
+                SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
+                Tally tally = new Tally(record.counts());
+                List<String> stillFailing = new ArrayList<>();
+                for (String thing : record.failedThings()) {
+                    if (keeper.supersededBy() != null) {
+                        stillFailing.add(thing);
+                        continue;
+                    }
+                    WriteResult result = writer.write(thing, shadowName, payload, slot.fence());
+                    tally.retried(result);
+                    if (result.outcome() == WriteResult.Outcome.FAILED) {
+                        stillFailing.add(thing);
+                    }
+                }
+                drained = true;
+                RolloutCounts counts = tally.counts();
+                if (keeper.supersededBy() != null) {
+                    return store.supersede(id, owner, keeper.supersededBy(), counts, stillFailing);
+                }
+                RolloutStatus status = counts.failed() == 0 && before == RolloutStatus.PARTIAL ? RolloutStatus.SUCCEEDED
+                        : before;
+                String reason = status == RolloutStatus.PARTIAL ? counts.failed() + " things failed" : null;
+                RolloutRecord finished = store.finish(id, owner, status, reason, counts, stillFailing);
+                LOG.infof("Retry %s of rollout %s of %s ended %s: %d of %d failed things written again, %d still failing",
+                        retryId, id, record.url(), finished.status(), record.failedThings().size() - stillFailing.size(),
+                        record.failedThings().size(), stillFailing.size());
+                return finished;
+            } finally {
+                slots.release(slot, drained);
+            }
+        } catch (RolloutStoppedException e) {
+            LOG.infof("Retry %s of rollout %s stopped on this worker: %s; its message stays on the queue", retryId, id,
+                    e.getMessage());
+            throw e;
         }
     }
 

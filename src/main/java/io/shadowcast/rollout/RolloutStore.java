@@ -64,6 +64,7 @@ public class RolloutStore {
     private static final String EVENT_TIME = "eventTime";
     private static final String SEQUENCER = "sequencer";
     private static final String SUPERSEDED_BY = "supersededBy";
+    private static final String RETRY_ID = "retryId";
 
     /** The outcome of trying to take a rollout on. */
     public sealed interface Claim {
@@ -150,6 +151,31 @@ public class RolloutStore {
             return new Claim.Resumed(toRecord(updated.attributes()));
         } catch (ConditionalCheckFailedException held) {
             RolloutRecord current = get(id).orElse(existing);
+            return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
+        }
+    }
+
+    /**
+     * Takes on one retry of a PARTIAL or ABORTED rollout ({@code POST /rollouts/{id}/retry}): the record
+     * runs again under this worker's lease. The same retry, redelivered, resumes it once the lease of a
+     * dead worker ran out, and is recognised as done once it ended.
+     */
+    public Claim claimRetry(String id, String retryId, String owner) {
+        long now = clock.millis();
+        try {
+            var updated = dynamo.updateItem(r -> r.tableName(table).key(key(id))
+                    .updateExpression("SET #status = :running, #owner = :me, #lease = :until, #retry = :retry REMOVE #endedAt")
+                    .conditionExpression("(#status IN (:partial, :aborted) AND (attribute_not_exists(#retry) OR #retry <> :retry))"
+                            + " OR (#status = :running AND #retry = :retry AND #lease < :now)")
+                    .expressionAttributeNames(Map.of("#status", STATUS, "#owner", OWNER, "#lease", LEASE_UNTIL,
+                            "#retry", RETRY_ID, "#endedAt", ENDED_AT))
+                    .expressionAttributeValues(Map.of(":running", s(RolloutStatus.RUNNING.name()), ":me", s(owner),
+                            ":until", n(now + leaseMillis), ":retry", s(retryId), ":now", n(now),
+                            ":partial", s(RolloutStatus.PARTIAL.name()), ":aborted", s(RolloutStatus.ABORTED.name())))
+                    .returnValues(ReturnValue.ALL_NEW));
+            return new Claim.Started(toRecord(updated.attributes()));
+        } catch (ConditionalCheckFailedException notNow) {
+            RolloutRecord current = get(id).orElseThrow(() -> new IllegalStateException("rollout " + id + " vanished"));
             return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
         }
     }
@@ -241,14 +267,22 @@ public class RolloutStore {
             set.append(", #reason = if_not_exists(#reason, :reason)");
         }
         addOptional(set, names, values, SUPERSEDED_BY, supersededBy);
+        String clearReason = reason == null && status == RolloutStatus.SUCCEEDED ? ", #reason" : "";
+        if (!clearReason.isEmpty()) {
+            names.put("#reason", REASON);
+        }
         try {
-            return update(id, set + ", #status = :status REMOVE #lease",
+            return update(id, set + ", #status = :status REMOVE #lease" + clearReason,
                     "#owner = :me AND #status = :running", names, values);
         } catch (ConditionalCheckFailedException notRunning) {
             values.remove(":status");
             values.remove(":running");
             values.put(":cancelled", s(RolloutStatus.CANCELLED.name()));
             try {
+                names.remove("#reason", REASON);
+                if (reason != null) {
+                    names.put("#reason", REASON);
+                }
                 return update(id, set + " REMOVE #lease", "#owner = :me AND #status = :cancelled", names, values);
             } catch (ConditionalCheckFailedException lost) {
                 throw new RolloutStoppedException("rollout " + id + " was taken over by another worker");

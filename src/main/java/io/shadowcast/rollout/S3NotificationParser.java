@@ -26,6 +26,11 @@ public final class S3NotificationParser {
      */
     static final String REQUEST_ID = "shadowcastRequestId";
 
+    /** The message {@code POST /rollouts/{id}/retry} queues: {@code {"retry":"<id>","retryId":"<uuid>","from":"PARTIAL"}}. */
+    static final String RETRY = "retry";
+    static final String RETRY_ID = "retryId";
+    static final String RETRY_FROM = "from";
+
     private final ObjectMapper json;
 
     public S3NotificationParser(ObjectMapper json) {
@@ -40,6 +45,16 @@ public final class S3NotificationParser {
                 throw new PoisonMessageException("SNS envelope whose Message is not a string");
             }
             root = readObject(message.asText(), "SNS Message");
+        }
+        if (root.has(RETRY)) {
+            String id = root.path(RETRY).asText("");
+            String retryId = root.path(RETRY_ID).asText("");
+            String from = root.path(RETRY_FROM).asText("");
+            if (id.isEmpty() || retryId.isEmpty() || !(from.equals("PARTIAL") || from.equals("ABORTED"))) {
+                throw new PoisonMessageException("a retry needs the rollout id (" + RETRY + "), its " + RETRY_ID
+                        + " and " + RETRY_FROM + " PARTIAL or ABORTED");
+            }
+            return new S3Notification.Retry(id, retryId, RolloutStatus.valueOf(from));
         }
         if ("s3:TestEvent".equals(root.path("Event").asText())) {
             return new S3Notification.TestEvent(root.path("Bucket").asText(null));

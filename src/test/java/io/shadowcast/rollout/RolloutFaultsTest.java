@@ -5,17 +5,21 @@ import static io.shadowcast.rollout.RolloutFixture.await;
 import static io.shadowcast.rollout.RolloutFixture.awaitFinal;
 import static io.shadowcast.rollout.RolloutFixture.upload;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.testing.IotSimulator;
 import io.shadowcast.testing.SimulatedIot;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -193,6 +197,61 @@ class RolloutFaultsTest {
         assertThat(added.subList(0, 150)).allMatch(thing -> iot.attempts(thing) == 0);
         assertThat(added.subList(150, 300)).allMatch(thing -> iot.attempts(thing) == 1);
         assertThat(iot.updateRequests()).isEqualTo(rest);
+    }
+
+    @Test
+    void retryOfAPartialRolloutWritesOnlyTheThingsItFailed() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> broken = List.of("retry-" + run + "-broken-1", "retry-" + run + "-broken-2");
+        added = new ArrayList<>(names("retry", 20));
+        added.forEach(iot::addThing);
+        broken.forEach(iot::addRejecting);
+        added.addAll(broken);
+        var uploaded = upload(s3, config.bucket(), "retry/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord partial = awaitFinal(store, uploaded, TIMEOUT);
+        assertThat(partial.status()).isEqualTo(RolloutStatus.PARTIAL);
+        assertThat(partial.failedThings()).containsExactlyInAnyOrderElementsOf(broken);
+
+        broken.forEach(thing -> {
+            iot.removeThing(thing);
+            iot.addThing(thing); // repaired
+        });
+        iot.resetCounters();
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(202)
+                .body("things", equalTo(2));
+        await("the retry to end", TIMEOUT, () -> store.get(partial.id()).orElseThrow().status() == RolloutStatus.SUCCEEDED);
+
+        RolloutRecord retried = store.get(partial.id()).orElseThrow();
+        assertThat(iot.updateRequests()).as("only the failed things are written").isEqualTo(2);
+        assertThat(broken).allMatch(thing -> iot.attempts(thing) == 1);
+        assertThat(iot.shadow(broken.get(0), SimulatedIot.SHADOW).orElseThrow().path("state").path("desired").path("s3")
+                .path("hash").asText()).isEqualTo(uploaded.sha256());
+        RolloutCounts before = partial.counts();
+        assertThat(retried.counts()).isEqualTo(new RolloutCounts(before.targets(), before.updated() + 2, before.skipped(), 0,
+                before.throttledRetries()));
+        assertThat(retried.failedThings()).isEmpty();
+        assertThat(retried.reason()).isNull();
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(409)
+                .body("message", containsString("SUCCEEDED"));
+    }
+
+    @Test
+    void retryOfARolloutThatANewerUploadReplacedIsRefused() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = List.of("retry-refused-" + UUID.randomUUID().toString().substring(0, 8));
+        iot.addRejecting(added.get(0));
+        var older = upload(s3, config.bucket(), "retry-old/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord partial = awaitFinal(store, older, TIMEOUT);
+        assertThat(partial.status()).isEqualTo(RolloutStatus.PARTIAL);
+        iot.removeThing(added.get(0));
+        var newer = upload(s3, config.bucket(), "retry-new/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        assertThat(awaitFinal(store, newer, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(409)
+                .contentType(ContentType.JSON)
+                .body("message", containsString("no longer the newest upload"));
+        given().post("/rollouts/no-such-rollout/retry").then().statusCode(404);
     }
 
     private static List<String> names(String prefix, int count) {

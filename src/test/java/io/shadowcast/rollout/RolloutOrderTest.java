@@ -123,7 +123,6 @@ class RolloutOrderTest {
         assertThat(records.get(0).path("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(records.get(1).path("status").asText()).as("v1 %s", records.get(1)).isEqualTo("SUPERSEDED");
         assertThat(records.get(1).path("supersededBy").asText()).isEqualTo(records.get(0).path("id").asText());
-        assertThat(records.get(1).path("counts").path("updated").asLong()).as("v1 had started writing").isPositive();
     }
 
     @Test

@@ -101,6 +101,14 @@ class S3NotificationParserTest {
     }
 
     @Test
+    void aRetryQueuedByTheApiIsRecognisedAndAMalformedOneIsPoison() {
+        assertThat(parser.parse("{\"retry\":\"id-1\",\"retryId\":\"r-1\",\"from\":\"ABORTED\"}"))
+                .isEqualTo(new S3Notification.Retry("id-1", "r-1", RolloutStatus.ABORTED));
+        assertThatThrownBy(() -> parser.parse("{\"retry\":\"id-1\",\"retryId\":\"r-1\",\"from\":\"SUCCEEDED\"}"))
+                .isInstanceOf(PoisonMessageException.class).hasMessageContaining("PARTIAL or ABORTED");
+    }
+
+    @Test
     void eventTimeAndSequencerAreKept() {
         var record = single(parser.parse(event("ObjectCreated:Put", "a.bin", null, "e")));
 

@@ -62,6 +62,7 @@ public final class IotSimulator implements AutoCloseable {
     private volatile String throttledMarker;
     private volatile int throttledMarkerEvery;
     private final AtomicLong markedUpdates = new AtomicLong();
+    private final Map<String, AtomicLong> acceptedContaining = new ConcurrentHashMap<>();
 
     private IotSimulator(Faults faults, int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
@@ -94,6 +95,17 @@ public final class IotSimulator implements AutoCloseable {
     public void throttleUpdatesContaining(String marker, int every) {
         this.throttledMarkerEvery = every;
         this.throttledMarker = marker;
+    }
+
+    /** From now on counts the accepted shadow updates whose document contains {@code marker}. */
+    public void countUpdatesContaining(String marker) {
+        acceptedContaining.putIfAbsent(marker, new AtomicLong());
+    }
+
+    /** Accepted shadow updates containing {@code marker} since {@link #countUpdatesContaining} was called. */
+    public long updatesContaining(String marker) {
+        AtomicLong count = acceptedContaining.get(marker);
+        return count == null ? 0 : count.get();
     }
 
     public void addThing(String name) {
@@ -272,6 +284,14 @@ public final class IotSimulator implements AutoCloseable {
         if (brokenRequest.contains(thing)) {
             error(exchange, 400, "InvalidRequestException", "Invalid request for " + thing);
             return;
+        }
+        if (!acceptedContaining.isEmpty()) {
+            String text = new String(body, StandardCharsets.UTF_8);
+            acceptedContaining.forEach((watched, count) -> {
+                if (text.contains(watched)) {
+                    count.incrementAndGet();
+                }
+            });
         }
         JsonNode update = JSON.readTree(body);
         ObjectNode document = shadows.compute(shadowKey(shadowName), (name, existing) -> {
