@@ -237,7 +237,12 @@ public class RolloutService {
         SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
         String shadowName = config.shadowName().orElse(null);
         SlotLease.Entry entry = slots.enter(SlotLease.slotOf(shadowName), upload.order(), owner, targeting.describe(),
-                keeper::checkOwned);
+                () -> {
+                    keeper.checkOwned();
+                    if (cancelled.get() || keeper.ownership() == RolloutStore.Ownership.CANCELLED) {
+                        throw new RolloutStoppedException("cancelled while waiting for the shadow slot");
+                    }
+                });
         if (entry instanceof SlotLease.Entry.Superseded superseded) {
             LOG.infof("Rollout %s of %s is older than the upload of rollout %s, which already entered the slot: "
                     + "SUPERSEDED without writing", id, object.url(), superseded.by());

@@ -4,6 +4,10 @@ import static io.shadowcast.provision.TableProvisioner.RECENT_INDEX;
 import static io.shadowcast.provision.TableProvisioner.RECENT_PARTITION;
 import static io.shadowcast.provision.TableProvisioner.RECENT_SORT;
 import static io.shadowcast.provision.TableProvisioner.ROLLOUT_KEY;
+import static io.shadowcast.rollout.Attributes.n;
+import static io.shadowcast.rollout.Attributes.num;
+import static io.shadowcast.rollout.Attributes.s;
+import static io.shadowcast.rollout.Attributes.str;
 
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -493,25 +497,7 @@ public class RolloutStore {
         }
     }
 
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
-    }
-
-    private static long num(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null || value.n() == null ? 0 : Long.parseLong(value.n());
-    }
-
     private static AttributeValue list(List<String> values) {
         return AttributeValue.fromL(values.stream().map(AttributeValue::fromS).toList());
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

@@ -1,6 +1,10 @@
 package io.shadowcast.rollout;
 
 import static io.shadowcast.provision.TableProvisioner.ROLLOUT_KEY;
+import static io.shadowcast.rollout.Attributes.n;
+import static io.shadowcast.rollout.Attributes.num;
+import static io.shadowcast.rollout.Attributes.s;
+import static io.shadowcast.rollout.Attributes.str;
 
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -407,23 +411,5 @@ public class SlotLease {
                         str(item, NEWEST_SEQUENCER));
         return new Slot(num(item, REVISION), newest, str(item, WRITER), str(item, WRITER_ROLLOUT),
                 str(item, WRITER_TARGET), num(item, WRITER_UNTIL), str(item, STOP_BY));
-    }
-
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
-    }
-
-    private static long num(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null || value.n() == null ? 0 : Long.parseLong(value.n());
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

@@ -67,9 +67,7 @@ class NewestUploadIT {
             byte[] v1 = bytes(48 << 20, 1);
             byte[] v2 = bytes(4_096, 2);
 
-            aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v1));
-            Thread.sleep(300);
-            aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v2));
+            uploadTwoVersionsApart(aws, key, v1, v2);
 
             assertSecondWon(key, sha256(v1), sha256(v2));
         }
@@ -84,9 +82,7 @@ class NewestUploadIT {
             byte[] v2 = bytes(4_096, 4);
             iot.throttleUpdatesContaining(sha256(v1), 3);
 
-            aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v1));
-            Thread.sleep(300);
-            aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v2));
+            uploadTwoVersionsApart(aws, key, v1, v2);
 
             assertSecondWon(key, sha256(v1), sha256(v2));
         }
@@ -122,6 +118,12 @@ class NewestUploadIT {
             assertThat(iot.updatesContaining(sha256(v1))).as("v1 writes after the kill").isEqualTo(v1WritesAtTheKill);
             assertThat(thingsNotHolding(sha256(v2))).as("things not holding v2").isEmpty();
         }
+    }
+
+    private static void uploadTwoVersionsApart(TestClients aws, String key, byte[] v1, byte[] v2) throws InterruptedException {
+        aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v1));
+        Thread.sleep(300);
+        aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(v2));
     }
 
     private void startReplicas() {
