@@ -61,6 +61,14 @@ public interface RolloutConfig {
     @WithDefault("5s")
     Duration maxClockSkew();
 
+    /**
+     * The longest one shadow write attempt may take before it is abandoned (and retried). A rollout
+     * that stopped renewing its shadow slot is taken over only this long after its lease and the clock
+     * skew, so that an attempt it started in time has surely ended.
+     */
+    @WithDefault("10s")
+    Duration writeAttemptTimeout();
+
     /** Which things a rollout writes to; an object may narrow it (see docs/rollout.md, "Targeting"). */
     interface Target {
 

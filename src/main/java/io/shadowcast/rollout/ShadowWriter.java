@@ -37,7 +37,7 @@ public class ShadowWriter {
     private final RolloutMetrics metrics;
 
     ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config, RolloutMetrics metrics) {
-        this.iotData = withoutRetries(iotData, SlotLease.writeAttemptTimeout(config.lease()));
+        this.iotData = withoutRetries(iotData, config.writeAttemptTimeout());
         this.metrics = metrics;
         this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
                 System::nanoTime);

@@ -34,15 +34,16 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * <li>A rollout enters after it hashed the object, when its targets are known. If a newer upload already
  * entered, it is superseded without writing anything.</li>
  * <li>Otherwise it becomes the newest. If nobody writes, or the writer gave up, or the writer's lease
- * expired (by more than {@code max-clock-skew}), it becomes the writer.</li>
+ * expired (by more than {@code max-clock-skew} plus {@code write-attempt-timeout}), it becomes the writer.</li>
  * <li>While another rollout writes, it waits. If its targets cover the writer's (the same targets, or
  * every thing), it asks the writer to stop ({@code stopBy}); if not, it lets the writer finish, so that
  * the things only the older upload targets still get the older object.</li>
  * <li>The writer renews its lease about every second; a renewal fails once a newer rollout asked it to
  * stop, and it then stops handing out writes, lets the writes in flight end, records itself
  * {@code SUPERSEDED} and releases the slot. Between renewals it writes only while its {@link Fence} is
- * open: until its lease, measured on its own monotonic clock from the moment it sent the renewal, minus
- * one write attempt's timeout. So no write of an older rollout lands after a newer one was let in.</li>
+ * open: until its lease, measured on its own monotonic clock from the moment it sent the renewal. An
+ * attempt started before then ends within {@code write-attempt-timeout}, which the next writer waits out
+ * too. So no write of an older rollout lands after a newer one was let in.</li>
  * </ol>
  */
 @ApplicationScoped
@@ -187,38 +188,25 @@ public class SlotLease {
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration lease;
-    private final Duration maxClockSkew;
-    private final Duration fenceValid;
-    private final Duration attemptTimeout;
+    private final Duration takeOverAfter;
     private final Duration pollEvery;
     private final Clock clock;
 
     @Inject
     SlotLease(DynamoDbClient dynamo, RolloutConfig config) {
-        this(dynamo, config.table(), config.lease(), config.maxClockSkew(), Clock.systemUTC());
-    }
-
-    SlotLease(DynamoDbClient dynamo, String table, Duration lease, Duration maxClockSkew, Clock clock) {
         this.dynamo = dynamo;
-        this.table = table;
-        this.lease = lease;
-        this.maxClockSkew = maxClockSkew;
-        this.attemptTimeout = writeAttemptTimeout(lease);
-        this.fenceValid = lease.minus(attemptTimeout);
+        this.table = config.table();
+        this.lease = config.lease();
+        // a writer that stopped renewing may still have one attempt in flight, sent just before its fence closed
+        this.takeOverAfter = config.maxClockSkew().plus(config.writeAttemptTimeout());
         this.pollEvery = renewEvery(lease);
-        this.clock = clock;
+        this.clock = Clock.systemUTC();
     }
 
     /** How often a writer renews its lease (and a waiting rollout looks at the slot): a third of it, at most a second. */
     static Duration renewEvery(Duration lease) {
         Duration third = lease.dividedBy(3);
         return third.compareTo(Duration.ofSeconds(1)) < 0 ? third : Duration.ofSeconds(1);
-    }
-
-    /** The longest a single shadow write attempt may take: a quarter of the lease, at most 10 s. */
-    static Duration writeAttemptTimeout(Duration lease) {
-        Duration quarter = lease.dividedBy(4);
-        return quarter.compareTo(Duration.ofSeconds(10)) < 0 ? quarter : Duration.ofSeconds(10);
     }
 
     /** The slot of a shadow: the classic shadow when {@code shadowName} is null. */
@@ -242,7 +230,7 @@ public class SlotLease {
                 return new Entry.Superseded(current.newest().rolloutId());
             }
             long now = clock.millis();
-            boolean free = current.writer() == null || current.writerUntil() + maxClockSkew.toMillis() < now;
+            boolean free = current.writer() == null || current.writerUntil() + takeOverAfter.toMillis() < now;
             if (free) {
                 long sent = System.nanoTime();
                 if (takeWriter(slot, current, me, owner, target, now)) {
@@ -250,7 +238,7 @@ public class SlotLease {
                         LOG.infof("Rollout %s took slot %s over from rollout %s, whose writer lease expired",
                                 me.rolloutId(), slot, current.writerRollout());
                     }
-                    return new Entry.Writing(new Writer(slot, owner, me.rolloutId(), new Fence(sent, fenceValid)));
+                    return new Entry.Writing(new Writer(slot, owner, me.rolloutId(), new Fence(sent, lease)));
                 }
                 continue;
             }
@@ -294,7 +282,8 @@ public class SlotLease {
 
     /**
      * Gives the slot up. With {@code drained} (no write of this worker is in flight any more) the next
-     * rollout may write at once; otherwise only once the attempts in flight have surely ended.
+     * rollout may write at once; otherwise its lease ends now, and the next rollout waits out the clock
+     * skew and one write attempt's timeout, by when the attempts in flight have surely ended.
      */
     public void release(Writer writer, boolean drained) {
         writer.fence.close();
@@ -303,7 +292,7 @@ public class SlotLease {
         if (drained) {
             update = "REMOVE #writer, #writerRollout, #writerTarget, #writerUntil, #stopBy ADD #rev :one";
         } else {
-            values.put(":until", n(clock.millis() + attemptTimeout.toMillis()));
+            values.put(":until", n(clock.millis()));
             update = "SET #writerUntil = :until ADD #rev :one";
         }
         try {

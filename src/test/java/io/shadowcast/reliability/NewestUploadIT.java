@@ -38,6 +38,7 @@ class NewestUploadIT {
             "shadowcast.rollout.concurrency", "8",
             "shadowcast.rollout.lease", "4s",
             "shadowcast.rollout.max-clock-skew", "1s",
+            "shadowcast.rollout.write-attempt-timeout", "2s",
             "shadowcast.sqs.visibility-timeout", "4s",
             "http.maxConnections", "32");
 

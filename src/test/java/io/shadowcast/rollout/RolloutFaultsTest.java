@@ -152,12 +152,13 @@ class RolloutFaultsTest {
         iot.setFaults(new IotSimulator.Faults(0, 200, 0, 0));
         added = names("slow", 1_000);
         added.forEach(iot::addThing);
+        iot.resetCounters();
 
         var uploaded = upload(s3, config.bucket(), "cancel/" + UUID.randomUUID() + ".bin", 100, Map.of());
         await("the rollout's record", TIMEOUT, () -> RolloutFixture.rolloutOf(store, uploaded).isPresent());
         String id = RolloutFixture.rolloutOf(store, uploaded).orElseThrow().id();
-        await("the rollout to start writing", TIMEOUT,
-                () -> store.get(id).map(r -> r.hash() != null).orElse(false));
+        // writing starts once the object is hashed, the rollout entered its shadow slot and the first page is listed
+        await("the rollout to start writing", TIMEOUT, () -> iot.updateRequests() > 0);
         given().delete("/rollouts/" + id).then().statusCode(200);
         RolloutRecord record = awaitFinal(store, id, TIMEOUT);
         await("the worker's final counts", TIMEOUT, () -> store.get(id).orElseThrow().counts().updated() > 0);
