@@ -167,11 +167,6 @@ public class SlotLease {
         void close() {
             closed = true;
         }
-
-        /** A fence that never closes, for writes outside any slot (tests). */
-        static Fence open() {
-            return new Fence(System.nanoTime(), Duration.ofDays(365 * 100L));
-        }
     }
 
     /** The slot item as read. */
