@@ -14,7 +14,7 @@
   const LISTED_ALL = ['SUCCEEDED', 'PARTIAL'];
   // Statuses this page knows how to colour; any other one (added by a later version) is shown as it comes.
   const STATUS_CLASSES = {
-    RUNNING: 'running', SUCCEEDED: 'ok', PARTIAL: 'warn', FAILED: 'bad', ABORTED: 'bad', CANCELLED: 'muted'
+    RUNNING: 'running', SUCCEEDED: 'ok', PARTIAL: 'warn', FAILED: 'bad', ABORTED: 'bad', CANCELLED: 'muted', SUPERSEDED: 'muted'
   };
 
   let checks = [];

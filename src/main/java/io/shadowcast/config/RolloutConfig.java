@@ -54,6 +54,21 @@ public interface RolloutConfig {
     @WithDefault("2m")
     Duration lease();
 
+    /**
+     * How far the clocks of two replicas may disagree. A rollout takes a shadow slot over from a writer
+     * that stopped renewing only this long after the writer's lease ran out by its own clock.
+     */
+    @WithDefault("5s")
+    Duration maxClockSkew();
+
+    /**
+     * The longest one shadow write attempt may take before it is abandoned (and retried). A rollout
+     * that stopped renewing its shadow slot is taken over only this long after its lease and the clock
+     * skew, so that an attempt it started in time has surely ended.
+     */
+    @WithDefault("10s")
+    Duration writeAttemptTimeout();
+
     /** Which things a rollout writes to; an object may narrow it (see docs/rollout.md, "Targeting"). */
     interface Target {
 

@@ -51,7 +51,7 @@ final class FanOut {
         ThingPage fetch(String token);
     }
 
-    /** Writes one thing's shadow, with its retries. */
+    /** Writes one thing's shadow, with its retries; throws {@link RolloutStoppedException} when it may no longer write. */
     @FunctionalInterface
     interface Writer {
         WriteResult write(String thing) throws InterruptedException;
@@ -68,6 +68,9 @@ final class FanOut {
 
         /** A cheap local check, asked before each write. */
         boolean cancelled();
+
+        /** The rollout of a newer upload that asked this one to stop, or null; a cheap local check, asked before each write. */
+        String supersededBy();
     }
 
     /** Where to start: the first page (null token, zero counts) or a saved checkpoint. */
@@ -81,9 +84,10 @@ final class FanOut {
     }
 
     enum Ending {
-        COMPLETED, ABORTED, CANCELLED
+        COMPLETED, ABORTED, CANCELLED, SUPERSEDED
     }
 
+    /** @param reason why it stopped early; for SUPERSEDED the id of the rollout that superseded it */
     record Result(Ending ending, String reason, RolloutCounts counts, List<String> failedThings) {
     }
 
@@ -120,7 +124,10 @@ final class FanOut {
         private final Progress progress;
         private final Semaphore slots = new Semaphore(handedOut);
         private final Tally live;
+        /** Failed names of every write so far: the final list. */
         private final Set<String> failedThings;
+        /** Failed names of the committed pages only: saved with a checkpoint, as a resume writes the other pages again. */
+        private final Set<String> committedFailed;
         private final Deque<PageWork> open = new ArrayDeque<>(2);
         private final String startToken;
         private RolloutCounts committed;
@@ -133,12 +140,27 @@ final class FanOut {
             this.progress = progress;
             this.live = new Tally(start.counts());
             this.failedThings = new LinkedHashSet<>(start.failedThings());
+            this.committedFailed = new LinkedHashSet<>(start.failedThings());
             this.startToken = start.token();
             this.committed = start.counts();
             this.committedPages = start.pages();
         }
 
         Result execute() throws InterruptedException {
+            try {
+                return writeAll();
+            } catch (WritesRefused refused) {
+                // a page cannot be committed once a write of it was refused; the stop says why
+                awaitInFlight();
+                Optional<Stop> stop = stopped();
+                if (stop.isEmpty()) {
+                    throw new RolloutStoppedException("its writes were refused: its lease on the shadow slot ran out");
+                }
+                return new Result(stop.get().ending(), stop.get().reason(), live.counts(), failedList());
+            }
+        }
+
+        private Result writeAll() throws InterruptedException {
             Future<ThingPage> next = prefetch(startToken);
             while (next != null) {
                 ThingPage page = await(next);
@@ -184,12 +206,19 @@ final class FanOut {
 
         /** Commits the pages already written; waits only while more than {@link #MAX_OPEN_PAGES} are open. */
         private void commitFinishedPages() throws InterruptedException {
+            if (open.stream().anyMatch(PageWork::wasRefused)) {
+                throw new WritesRefused();
+            }
             while (!open.isEmpty() && (open.peekFirst().isDone() || open.size() > MAX_OPEN_PAGES)) {
                 commit(open.removeFirst());
             }
         }
 
         private Optional<Stop> stopped() {
+            String newer = progress.supersededBy();
+            if (newer != null) {
+                return Optional.of(new Stop(Ending.SUPERSEDED, newer));
+            }
             if (progress.cancelled()) {
                 return Optional.of(new Stop(Ending.CANCELLED, "cancelled"));
             }
@@ -206,6 +235,10 @@ final class FanOut {
                 WriteResult result;
                 try {
                     result = writer.write(thing);
+                } catch (RolloutStoppedException refused) {
+                    work.refused();
+                    slots.release();
+                    return;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     result = WriteResult.failed(thing, 0);
@@ -224,6 +257,7 @@ final class FanOut {
         private void record(WriteResult result, PageWork work) {
             live.add(result);
             if (result.outcome() == WriteResult.Outcome.FAILED) {
+                work.failed(result.thing());
                 synchronized (failedThings) {
                     if (failedThings.size() < MAX_FAILED_NAMES) {
                         failedThings.add(result.thing());
@@ -237,9 +271,17 @@ final class FanOut {
             while (!work.await(heartbeatMillis())) {
                 heartbeatIfDue();
             }
+            if (work.wasRefused()) {
+                throw new WritesRefused();
+            }
             committed = committed.plus(work.counts());
             committedPages++;
-            progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, failedList()));
+            for (String thing : work.failedThings()) {
+                if (committedFailed.size() < MAX_FAILED_NAMES) {
+                    committedFailed.add(thing);
+                }
+            }
+            progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
             lastHeartbeat = System.nanoTime();
         }
 
@@ -270,12 +312,22 @@ final class FanOut {
         }
     }
 
+    /** Thrown inside a run once a write was refused; the run then ends by its stop, or stops the rollout. */
+    private static final class WritesRefused extends RuntimeException {
+
+        WritesRefused() {
+            super(null, null, false, false);
+        }
+    }
+
     /** The outstanding writes of one page and what they did. */
     private static final class PageWork {
 
         private final String nextToken;
         private final CountDownLatch remaining;
         private final Tally tally = new Tally(RolloutCounts.ZERO);
+        private final List<String> failed = new ArrayList<>();
+        private volatile boolean refused;
 
         PageWork(String nextToken, int size) {
             this.nextToken = nextToken;
@@ -286,6 +338,26 @@ final class FanOut {
         void done(WriteResult result) {
             tally.add(result);
             remaining.countDown();
+        }
+
+        synchronized void failed(String thing) {
+            if (failed.size() < MAX_FAILED_NAMES) {
+                failed.add(thing);
+            }
+        }
+
+        synchronized List<String> failedThings() {
+            return List.copyOf(failed);
+        }
+
+        /** A write that was not sent because the rollout may no longer write: the page stays uncommitted. */
+        void refused() {
+            refused = true;
+            remaining.countDown();
+        }
+
+        boolean wasRefused() {
+            return refused;
         }
 
         boolean isDone() {

@@ -45,15 +45,21 @@ public class RolloutConsumer {
 
     void handle(Message message) throws InterruptedException {
         S3Notification notification = parser.parse(message.body());
+        if (notification instanceof S3Notification.Retry retry) {
+            LOG.infof("Message %s: retry %s of the failed things of rollout %s", message.messageId(), retry.retryId(),
+                    retry.rolloutId());
+            rollouts.retry(retry);
+            return;
+        }
         if (notification instanceof S3Notification.TestEvent test) {
             LOG.infof("Message %s: s3:TestEvent for bucket %s acknowledged", message.messageId(), test.bucket());
             return;
         }
         for (S3EventRecord record : ((S3Notification.Records) notification).records()) {
             if (record instanceof S3EventRecord.ObjectCreated created) {
-                LOG.infof("Message %s: %s %s (version %s)", message.messageId(), created.eventName(),
-                        created.object().url(), created.object().versionId());
-                rollouts.run(created.object());
+                LOG.infof("Message %s: %s %s (version %s, at %s)", message.messageId(), created.eventName(),
+                        created.object().url(), created.object().versionId(), created.upload().eventTime());
+                rollouts.run(created.upload());
             } else {
                 S3EventRecord.Other other = (S3EventRecord.Other) record;
                 LOG.infof("Message %s: %s of s3://%s/%s ignored (only ObjectCreated events start rollouts)",

@@ -11,6 +11,9 @@ import java.util.List;
  * @param pages        pages of targets fully written (the checkpoint counts)
  * @param failedThings the first failed thing names, at most 100
  * @param targeting    the targets, to resume with; null until the object has been read
+ * @param eventTime    when the upload happened (its event's time, or the time of the request)
+ * @param sequencer    S3's sequencer of the upload; null for requested uploads and events without one
+ * @param supersededBy the rollout of the newer upload that superseded this one, when SUPERSEDED
  * @param checkpoint   token of the first page not yet fully written; null at the start or after the last page
  */
 public record RolloutRecord(
@@ -29,10 +32,19 @@ public record RolloutRecord(
         Instant startedAt,
         Instant endedAt,
         int pages,
+        Instant eventTime,
+        String sequencer,
+        String supersededBy,
         @JsonIgnore Targeting targeting,
         @JsonIgnore String checkpoint) {
 
     public String url() {
         return "s3://" + bucket + "/" + key;
+    }
+
+    /** Where the upload stands among the uploads of its slot. */
+    public UploadOrder order() {
+        // records written before uploads were ordered have no event time: their start is the nearest
+        return new UploadOrder(id, eventTime != null ? eventTime : startedAt, url(), sequencer);
     }
 }

@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -31,7 +32,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Rollouts over HTTP: list newest first, read one, start one by hand, cancel a running one. A
+ * Rollouts over HTTP: list newest first (all, or the uploads of one key), read one, start one by hand,
+ * cancel a running one. A
  * rollout started here goes through the rollout queue exactly like an S3 event, so it gets the same
  * retries, checkpoints and dead-letter handling. Errors are JSON: {@code {"message": "..."}}.
  */
@@ -43,6 +45,7 @@ public class RolloutResource {
     static final int MAX_LIMIT = 100;
 
     private final RolloutStore store;
+    private final SlotLease slots;
     private final RolloutService rollouts;
     private final S3Client s3;
     private final SqsClient sqs;
@@ -50,9 +53,10 @@ public class RolloutResource {
     private final RolloutConfig config;
     private final ObjectMapper json;
 
-    RolloutResource(RolloutStore store, RolloutService rollouts, S3Client s3, SqsClient sqs, QueueUrls queueUrls,
-            RolloutConfig config, ObjectMapper json) {
+    RolloutResource(RolloutStore store, SlotLease slots, RolloutService rollouts, S3Client s3, SqsClient sqs,
+            QueueUrls queueUrls, RolloutConfig config, ObjectMapper json) {
         this.store = store;
+        this.slots = slots;
         this.rollouts = rollouts;
         this.s3 = s3;
         this.sqs = sqs;
@@ -65,16 +69,26 @@ public class RolloutResource {
     public record StartRequest(String bucket, String key) {
     }
 
+    /** The answer to a retry request: the rollout and how many failed things it writes again. */
+    public record Retrying(String id, String retryId, int things, String status) {
+    }
+
     /** The answer to a start request: the id under which the rollout will be found. */
     public record Started(String id, String bucket, String key, String versionId, String eTag, String status) {
     }
 
+    /** Every rollout, or with {@code key} the uploads of that key (in any bucket, or in {@code bucket}), newest first. */
     @GET
-    public RolloutStore.Page list(@QueryParam("limit") @DefaultValue("20") int limit, @QueryParam("cursor") String cursor) {
+    public RolloutStore.Page list(@QueryParam("limit") @DefaultValue("20") int limit, @QueryParam("cursor") String cursor,
+            @QueryParam("key") String key, @QueryParam("bucket") String bucket) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw error(Response.Status.BAD_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
         }
-        return store.list(limit, cursor == null || cursor.isBlank() ? null : cursor);
+        String from = cursor == null || cursor.isBlank() ? null : cursor;
+        if (!blank(bucket) && blank(key)) {
+            throw error(Response.Status.BAD_REQUEST, "bucket filters the uploads of a key: give key too");
+        }
+        return blank(key) ? store.list(limit, from) : store.listByKey(blank(bucket) ? null : bucket, key, limit, from);
     }
 
     @GET
@@ -91,17 +105,41 @@ public class RolloutResource {
         }
         HeadObjectResponse head = head(request.bucket(), request.key());
         ObjectRef object = new ObjectRef(request.bucket(), request.key(), head.versionId(), head.eTag());
-        String id = object.rolloutId();
-        store.get(id).filter(existing -> existing.status().isFinal()).ifPresent(existing -> {
-            throw error(Response.Status.CONFLICT, "the rollout of this object version (" + id + ") already ended "
-                    + existing.status() + "; upload a new version to roll out again");
-        });
-        String body = eventFor(object, head.contentLength());
+        // a request is an upload at the time of the request: it supersedes what the slot holds now
+        Upload upload = new Upload(object, Instant.now(), null, UUID.randomUUID().toString());
+        String id = upload.rolloutId();
+        String body = eventFor(upload, head.contentLength());
         sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body));
         LOG.infof("Rollout %s of %s (version %s) queued by request", id, object.url(), object.versionId());
         return Response.accepted(new Started(id, object.bucket(), object.key(), object.versionId(), object.eTag(), "QUEUED"))
                 .location(URI.create("/rollouts/" + id))
                 .build();
+    }
+
+    /**
+     * Writes again to the things a PARTIAL or ABORTED rollout failed, through the rollout queue (so a
+     * crash does not lose the retry), while the rollout is still the newest upload of its shadow slot.
+     */
+    @POST
+    @Path("{id}/retry")
+    public Response retry(@PathParam("id") String id) {
+        RolloutRecord record = store.get(id).orElseThrow(() -> notFound(id));
+        if (record.status() != RolloutStatus.PARTIAL && record.status() != RolloutStatus.ABORTED) {
+            throw error(Response.Status.CONFLICT, "rollout " + id + " is " + record.status()
+                    + ": only a PARTIAL or ABORTED rollout can be retried");
+        }
+        if (!slots.isNewest(SlotLease.slotOf(config.shadowName().orElse(null)), record.order())) {
+            throw error(Response.Status.CONFLICT, "rollout " + id + " is no longer the newest upload for its shadow: "
+                    + "a retry would write an older object over a newer one; upload again to roll it out");
+        }
+        String retryId = UUID.randomUUID().toString();
+        ObjectNode body = json.createObjectNode().put(S3NotificationParser.RETRY, id)
+                .put(S3NotificationParser.RETRY_ID, retryId).put(S3NotificationParser.RETRY_FROM, record.status().name());
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body.toString()));
+        LOG.infof("Retry %s of the %d failed things of rollout %s of %s queued by request", retryId,
+                record.failedThings().size(), id, record.url());
+        return Response.accepted(new Retrying(id, retryId, record.failedThings().size(), "QUEUED"))
+                .location(URI.create("/rollouts/" + id)).build();
     }
 
     @DELETE
@@ -138,14 +176,16 @@ public class RolloutResource {
         }
     }
 
-    /** The same S3 event notification record that S3 would send for this object. */
-    private String eventFor(ObjectRef object, Long size) {
+    /** The same S3 event notification record that S3 would send for this object, naming the request. */
+    private String eventFor(Upload upload, Long size) {
+        ObjectRef object = upload.object();
         ObjectNode root = json.createObjectNode();
         ObjectNode record = root.putArray("Records").addObject();
         record.put("eventVersion", "2.1");
         record.put("eventSource", "shadowcast:api");
-        record.put("eventTime", Instant.now().toString());
+        record.put("eventTime", upload.eventTime().toString());
         record.put("eventName", "ObjectCreated:Api");
+        record.put(S3NotificationParser.REQUEST_ID, upload.requestId());
         ObjectNode s3Node = record.putObject("s3");
         s3Node.putObject("bucket").put("name", object.bucket());
         ObjectNode objectNode = s3Node.putObject("object");

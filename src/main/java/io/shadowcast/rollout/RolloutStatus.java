@@ -13,7 +13,9 @@ public enum RolloutStatus {
     /** Stopped by the abort criteria. */
     ABORTED,
     /** Stopped by DELETE /rollouts/{id}. */
-    CANCELLED;
+    CANCELLED,
+    /** A newer upload for the same shadow slot replaced it (see {@code supersededBy}); it stopped writing. */
+    SUPERSEDED;
 
     public boolean isFinal() {
         return this != RUNNING;

@@ -4,12 +4,17 @@ import static io.shadowcast.provision.TableProvisioner.RECENT_INDEX;
 import static io.shadowcast.provision.TableProvisioner.RECENT_PARTITION;
 import static io.shadowcast.provision.TableProvisioner.RECENT_SORT;
 import static io.shadowcast.provision.TableProvisioner.ROLLOUT_KEY;
+import static io.shadowcast.rollout.Attributes.n;
+import static io.shadowcast.rollout.Attributes.num;
+import static io.shadowcast.rollout.Attributes.s;
+import static io.shadowcast.rollout.Attributes.str;
 
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +65,10 @@ public class RolloutStore {
     private static final String CHECKPOINT = "checkpoint";
     private static final String OWNER = "owner";
     private static final String LEASE_UNTIL = "leaseUntil";
+    private static final String EVENT_TIME = "eventTime";
+    private static final String SEQUENCER = "sequencer";
+    private static final String SUPERSEDED_BY = "supersededBy";
+    private static final String RETRY_ID = "retryId";
 
     /** The outcome of trying to take a rollout on. */
     public sealed interface Claim {
@@ -103,10 +112,11 @@ public class RolloutStore {
         this.clock = Clock.systemUTC();
     }
 
-    public Claim claim(ObjectRef object, String owner) {
+    public Claim claim(Upload upload, String owner) {
         long now = clock.millis();
+        ObjectRef object = upload.object();
         Map<String, AttributeValue> item = new HashMap<>();
-        item.put(ROLLOUT_KEY, s(object.rolloutId()));
+        item.put(ROLLOUT_KEY, s(upload.rolloutId()));
         item.put(RECENT_PARTITION, s(LIST_KEY));
         item.put(RECENT_SORT, n(now));
         item.put(STATUS, s(RolloutStatus.RUNNING.name()));
@@ -114,6 +124,8 @@ public class RolloutStore {
         item.put(KEY, s(object.key()));
         putIfPresent(item, VERSION_ID, object.versionId());
         putIfPresent(item, ETAG, object.eTag());
+        item.put(EVENT_TIME, s(upload.eventTime().toString()));
+        putIfPresent(item, SEQUENCER, upload.order().sequencer());
         item.put(PAGES, n(0));
         item.putAll(countAttributes(RolloutCounts.ZERO));
         item.put(OWNER, s(owner));
@@ -123,7 +135,7 @@ public class RolloutStore {
                     .expressionAttributeNames(Map.of("#id", ROLLOUT_KEY)));
             return new Claim.Started(toRecord(item));
         } catch (ConditionalCheckFailedException exists) {
-            return claimExisting(object.rolloutId(), owner, now);
+            return claimExisting(upload.rolloutId(), owner, now);
         }
     }
 
@@ -143,6 +155,31 @@ public class RolloutStore {
             return new Claim.Resumed(toRecord(updated.attributes()));
         } catch (ConditionalCheckFailedException held) {
             RolloutRecord current = get(id).orElse(existing);
+            return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
+        }
+    }
+
+    /**
+     * Takes on one retry of a PARTIAL or ABORTED rollout ({@code POST /rollouts/{id}/retry}): the record
+     * runs again under this worker's lease. The same retry, redelivered, resumes it once the lease of a
+     * dead worker ran out, and is recognised as done once it ended.
+     */
+    public Claim claimRetry(String id, String retryId, String owner) {
+        long now = clock.millis();
+        try {
+            var updated = dynamo.updateItem(r -> r.tableName(table).key(key(id))
+                    .updateExpression("SET #status = :running, #owner = :me, #lease = :until, #retry = :retry REMOVE #endedAt")
+                    .conditionExpression("(#status IN (:partial, :aborted) AND (attribute_not_exists(#retry) OR #retry <> :retry))"
+                            + " OR (#status = :running AND #retry = :retry AND #lease < :now)")
+                    .expressionAttributeNames(Map.of("#status", STATUS, "#owner", OWNER, "#lease", LEASE_UNTIL,
+                            "#retry", RETRY_ID, "#endedAt", ENDED_AT))
+                    .expressionAttributeValues(Map.of(":running", s(RolloutStatus.RUNNING.name()), ":me", s(owner),
+                            ":until", n(now + leaseMillis), ":retry", s(retryId), ":now", n(now),
+                            ":partial", s(RolloutStatus.PARTIAL.name()), ":aborted", s(RolloutStatus.ABORTED.name())))
+                    .returnValues(ReturnValue.ALL_NEW));
+            return new Claim.Started(toRecord(updated.attributes()));
+        } catch (ConditionalCheckFailedException notNow) {
+            RolloutRecord current = get(id).orElseThrow(() -> new IllegalStateException("rollout " + id + " vanished"));
             return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
         }
     }
@@ -210,6 +247,17 @@ public class RolloutStore {
      */
     public RolloutRecord finish(String id, String owner, RolloutStatus status, String reason, RolloutCounts counts,
             List<String> failedThings) {
+        return finish(id, owner, status, reason, null, counts, failedThings);
+    }
+
+    /** Ends the rollout SUPERSEDED by the rollout {@code by}, with the counts of what it wrote. */
+    public RolloutRecord supersede(String id, String owner, String by, RolloutCounts counts, List<String> failedThings) {
+        return finish(id, owner, RolloutStatus.SUPERSEDED, "superseded by the newer upload of rollout " + by, by, counts,
+                failedThings);
+    }
+
+    private RolloutRecord finish(String id, String owner, RolloutStatus status, String reason, String supersededBy,
+            RolloutCounts counts, List<String> failedThings) {
         Map<String, String> names = new HashMap<>(Map.of("#endedAt", ENDED_AT, "#failedThings", FAILED_THINGS,
                 "#owner", OWNER, "#status", STATUS, "#lease", LEASE_UNTIL));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":endedAt", n(clock.millis()),
@@ -222,14 +270,23 @@ public class RolloutStore {
             values.put(":reason", s(reason));
             set.append(", #reason = if_not_exists(#reason, :reason)");
         }
+        addOptional(set, names, values, SUPERSEDED_BY, supersededBy);
+        String clearReason = reason == null && status == RolloutStatus.SUCCEEDED ? ", #reason" : "";
+        if (!clearReason.isEmpty()) {
+            names.put("#reason", REASON);
+        }
         try {
-            return update(id, set + ", #status = :status REMOVE #lease",
+            return update(id, set + ", #status = :status REMOVE #lease" + clearReason,
                     "#owner = :me AND #status = :running", names, values);
         } catch (ConditionalCheckFailedException notRunning) {
             values.remove(":status");
             values.remove(":running");
             values.put(":cancelled", s(RolloutStatus.CANCELLED.name()));
             try {
+                names.remove("#reason", REASON);
+                if (reason != null) {
+                    names.put("#reason", REASON);
+                }
                 return update(id, set + " REMOVE #lease", "#owner = :me AND #status = :cancelled", names, values);
             } catch (ConditionalCheckFailedException lost) {
                 throw new RolloutStoppedException("rollout " + id + " was taken over by another worker");
@@ -252,7 +309,9 @@ public class RolloutStore {
 
     public Optional<RolloutRecord> get(String id) {
         var response = dynamo.getItem(r -> r.tableName(table).key(key(id)).consistentRead(true));
-        return response.hasItem() && !response.item().isEmpty() ? Optional.of(toRecord(response.item())) : Optional.empty();
+        // the table also holds the items of the shadow slots (SlotLease), which are no rollouts
+        return response.hasItem() && response.item().containsKey(STATUS) ? Optional.of(toRecord(response.item()))
+                : Optional.empty();
     }
 
     /** Newest first; {@code cursor} is the {@code next} of the previous page, or null. */
@@ -272,6 +331,49 @@ public class RolloutStore {
                 ? encodeCursor(response.lastEvaluatedKey())
                 : null;
         return new Page(response.items().stream().map(RolloutStore::toRecord).toList(), next);
+    }
+
+    /**
+     * The uploads of one key (in one bucket, or in any when {@code bucket} is null), newest first. The filter runs on the {@code recent} index, whose pages may
+     * hold fewer matches than asked for: reads on until {@code limit} matches or the end.
+     */
+    public Page listByKey(String bucket, String key, int limit, String cursor) {
+        Map<String, String> names = new HashMap<>(Map.of("#list", RECENT_PARTITION, "#key", KEY));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":list", s(LIST_KEY), ":key", s(key)));
+        String filter = "#key = :key";
+        if (bucket != null) {
+            names.put("#bucket", BUCKET);
+            values.put(":bucket", s(bucket));
+            filter += " AND #bucket = :bucket";
+        }
+        String matching = filter;
+        List<RolloutRecord> items = new ArrayList<>();
+        Map<String, AttributeValue> start = cursor == null ? null : decodeCursor(cursor);
+        Map<String, AttributeValue> last = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse response = dynamo.query(r -> {
+                r.tableName(table).indexName(RECENT_INDEX)
+                        .keyConditionExpression("#list = :list")
+                        .expressionAttributeNames(names)
+                        .expressionAttributeValues(values)
+                        .filterExpression(matching)
+                        .scanIndexForward(false)
+                        .limit(limit);
+                if (from != null) {
+                    r.exclusiveStartKey(from);
+                }
+            });
+            for (Map<String, AttributeValue> item : response.items()) {
+                if (items.size() < limit) {
+                    items.add(toRecord(item));
+                    last = item;
+                }
+            }
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+        } while (items.size() < limit && start != null);
+        boolean more = start != null || items.size() == limit;
+        return new Page(items, more && last != null ? encodeCursor(last) : null);
     }
 
     /** Runs {@code set} (a SET clause) and {@code remove} (empty or a REMOVE clause), renewing the lease, if still ours. */
@@ -349,6 +451,9 @@ public class RolloutStore {
                 Instant.ofEpochMilli(num(item, RECENT_SORT)),
                 item.containsKey(ENDED_AT) ? Instant.ofEpochMilli(num(item, ENDED_AT)) : null,
                 (int) num(item, PAGES),
+                item.containsKey(EVENT_TIME) ? Instant.parse(str(item, EVENT_TIME)) : null,
+                str(item, SEQUENCER),
+                str(item, SUPERSEDED_BY),
                 targeting,
                 str(item, CHECKPOINT));
     }
@@ -392,25 +497,7 @@ public class RolloutStore {
         }
     }
 
-    private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null ? null : value.s();
-    }
-
-    private static long num(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        return value == null || value.n() == null ? 0 : Long.parseLong(value.n());
-    }
-
     private static AttributeValue list(List<String> values) {
         return AttributeValue.fromL(values.stream().map(AttributeValue::fromS).toList());
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }

@@ -5,8 +5,12 @@ public sealed interface S3EventRecord {
 
     String eventName();
 
-    /** An {@code ObjectCreated:*} record: a new object version to roll out. */
-    record ObjectCreated(String eventName, ObjectRef object, long size) implements S3EventRecord {
+    /** An {@code ObjectCreated:*} record: a new upload to roll out. */
+    record ObjectCreated(String eventName, Upload upload, long size) implements S3EventRecord {
+
+        public ObjectRef object() {
+            return upload.object();
+        }
     }
 
     /** Any other event (removals, restores, replication...): logged and ignored. */

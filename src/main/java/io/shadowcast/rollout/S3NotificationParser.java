@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shadowcast.sqs.PoisonMessageException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +19,17 @@ import java.util.List;
  * it can never succeed, so it goes to the dead-letter queue instead of being retried.
  */
 public final class S3NotificationParser {
+
+    /**
+     * The record field by which an event that {@code POST /rollouts} put on the queue names its request:
+     * such an upload is identified by the request, not by the object version (see {@link Upload}).
+     */
+    static final String REQUEST_ID = "shadowcastRequestId";
+
+    /** The message {@code POST /rollouts/{id}/retry} queues: {@code {"retry":"<id>","retryId":"<uuid>","from":"PARTIAL"}}. */
+    static final String RETRY = "retry";
+    static final String RETRY_ID = "retryId";
+    static final String RETRY_FROM = "from";
 
     private final ObjectMapper json;
 
@@ -30,6 +45,16 @@ public final class S3NotificationParser {
                 throw new PoisonMessageException("SNS envelope whose Message is not a string");
             }
             root = readObject(message.asText(), "SNS Message");
+        }
+        if (root.has(RETRY)) {
+            String id = root.path(RETRY).asText("");
+            String retryId = root.path(RETRY_ID).asText("");
+            String from = root.path(RETRY_FROM).asText("");
+            if (id.isEmpty() || retryId.isEmpty() || !(from.equals("PARTIAL") || from.equals("ABORTED"))) {
+                throw new PoisonMessageException("a retry needs the rollout id (" + RETRY + "), its " + RETRY_ID
+                        + " and " + RETRY_FROM + " PARTIAL or ABORTED");
+            }
+            return new S3Notification.Retry(id, retryId, RolloutStatus.valueOf(from));
         }
         if ("s3:TestEvent".equals(root.path("Event").asText())) {
             return new S3Notification.TestEvent(root.path("Bucket").asText(null));
@@ -56,9 +81,24 @@ public final class S3NotificationParser {
             return new S3EventRecord.Other(eventName, bucket, key);
         }
         JsonNode object = s3.path("object");
-        return new S3EventRecord.ObjectCreated(eventName,
-                new ObjectRef(bucket, key, object.path("versionId").asText(null), object.path("eTag").asText(null)),
-                object.path("size").asLong(-1));
+        ObjectRef ref = new ObjectRef(bucket, key, object.path("versionId").asText(null), object.path("eTag").asText(null));
+        Instant eventTime = eventTime(text(record, index, "eventTime"), index);
+        String requestId = record.path(REQUEST_ID).asText(null);
+        Upload upload = new Upload(ref, eventTime, object.path("sequencer").asText(null), requestId);
+        return new S3EventRecord.ObjectCreated(eventName, upload, object.path("size").asLong(-1));
+    }
+
+    /** S3 writes ISO-8601 UTC with milliseconds; emulators may leave the zone out, which then means UTC. */
+    private static Instant eventTime(String text, int index) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException notAnInstant) {
+            try {
+                return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e) {
+                throw new PoisonMessageException("record " + index + ": eventTime is not an ISO-8601 time: " + text);
+            }
+        }
     }
 
     /**

@@ -30,18 +30,12 @@ public final class ShadowPayload {
         ObjectNode s3 = document.putObject("state").putObject("desired").putObject("s3");
         s3.put("url", object.url());
         s3.put("hash", digest.sha256());
-        if (options.includeSize()) {
-            s3.put("size", digest.size());
-        }
-        if (options.includeVersionId() && digest.versionId() != null) {
-            s3.put("versionId", digest.versionId());
-        }
-        if (options.includeEtag() && digest.eTag() != null) {
-            s3.put("etag", digest.eTag());
-        }
-        if (presignedUrl != null) {
-            s3.put("httpsUrl", presignedUrl);
-        }
+        // the document is the whole truth: a field this upload does not set is written as null, which
+        // deletes it, so that no value of an older upload survives next to the new hash
+        s3.put("size", options.includeSize() ? digest.size() : null);
+        s3.put("versionId", options.includeVersionId() ? digest.versionId() : null);
+        s3.put("etag", options.includeEtag() ? digest.eTag() : null);
+        s3.put("httpsUrl", presignedUrl);
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(document);

@@ -4,6 +4,7 @@ import io.shadowcast.config.RolloutConfig;
 import io.smallrye.faulttolerance.api.Guard;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -36,7 +37,7 @@ public class ShadowWriter {
     private final RolloutMetrics metrics;
 
     ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config, RolloutMetrics metrics) {
-        this.iotData = withoutRetries(iotData);
+        this.iotData = withoutRetries(iotData, config.writeAttemptTimeout());
         this.metrics = metrics;
         this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
                 System::nanoTime);
@@ -60,14 +61,17 @@ public class ShadowWriter {
     /**
      * A client like the application's (same endpoint, region and credentials) with the SDK's retries
      * off. Built once: a per-request override would rebuild the client configuration on every call.
+     * Each attempt is bounded, so that an attempt started while the writer's fence was open ends
+     * before the slot can be handed to the next rollout (see {@link SlotLease}).
      */
-    private static IotDataPlaneClient withoutRetries(IotDataPlaneClient client) {
+    private static IotDataPlaneClient withoutRetries(IotDataPlaneClient client, Duration attemptTimeout) {
         var settings = client.serviceClientConfiguration();
         var builder = IotDataPlaneClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(settings.region())
                 .credentialsProvider(settings.credentialsProvider())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallAttemptTimeout(attemptTimeout));
         settings.endpointOverride().ifPresent(builder::endpointOverride);
         return builder.build();
     }
@@ -77,18 +81,26 @@ public class ShadowWriter {
         iotData.close();
     }
 
-    /** @param shadowName null for the classic shadow */
-    public WriteResult write(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
-        WriteResult result = attempts(thing, shadowName, payload);
+    /**
+     * @param shadowName null for the classic shadow
+     * @param fence      checked before every attempt: no attempt starts once the rollout may no longer write
+     * @throws RolloutStoppedException when the fence closed before the write succeeded
+     */
+    public WriteResult write(String thing, String shadowName, SdkBytes payload, SlotLease.Fence fence)
+            throws InterruptedException {
+        WriteResult result = attempts(thing, shadowName, payload, fence);
         metrics.written(result);
         return result;
     }
 
-    private WriteResult attempts(String thing, String shadowName, SdkBytes payload) throws InterruptedException {
+    private WriteResult attempts(String thing, String shadowName, SdkBytes payload, SlotLease.Fence fence)
+            throws InterruptedException {
         AtomicInteger throttled = new AtomicInteger();
         try {
-            guard.call(() -> attempt(thing, shadowName, payload, throttled), Boolean.class);
+            guard.call(() -> attempt(thing, shadowName, payload, throttled, fence), Boolean.class);
             return WriteResult.updated(thing, throttled.get());
+        } catch (RolloutStoppedException refused) {
+            throw refused;
         } catch (ResourceNotFoundException e) {
             LOG.debugf("Thing %s no longer exists: skipped", thing);
             return WriteResult.skipped(thing);
@@ -102,9 +114,12 @@ public class ShadowWriter {
         }
     }
 
-    private Boolean attempt(String thing, String shadowName, SdkBytes payload, AtomicInteger throttled)
-            throws InterruptedException {
+    private Boolean attempt(String thing, String shadowName, SdkBytes payload, AtomicInteger throttled,
+            SlotLease.Fence fence) throws InterruptedException {
         rate.acquire();
+        if (!fence.awaitOpen()) {
+            throw new RolloutStoppedException("the rollout may no longer write the shadow slot");
+        }
         try {
             iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload));
         } catch (AwsServiceException e) {

@@ -36,6 +36,12 @@ final class Tally {
         throttledRetries.add(result.throttledRetries());
     }
 
+    /** A thing counted as failed was written again: its new outcome replaces the failure. */
+    void retried(WriteResult result) {
+        failed.decrement();
+        add(result);
+    }
+
     RolloutCounts counts() {
         return new RolloutCounts(targets.sum(), updated.sum(), skipped.sum(), failed.sum(), throttledRetries.sum());
     }

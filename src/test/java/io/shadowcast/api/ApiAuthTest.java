@@ -11,11 +11,11 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.shadowcast.config.RolloutConfig;
-import io.shadowcast.rollout.ObjectRef;
 import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutStore;
 import io.shadowcast.testing.AuthOn;
 import io.shadowcast.testing.LogCapture;
+import io.shadowcast.testing.UploadedRollouts;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,7 +82,7 @@ class ApiAuthTest {
         try (LogCapture log = new LogCapture()) {
             String key = "signed/" + UUID.randomUUID() + ".bin";
             var put = s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromString("payload " + key));
-            String id = new ObjectRef(config.bucket(), key, null, put.eTag()).rolloutId();
+            String id = UploadedRollouts.awaitIdOf(store, config.bucket(), key, Duration.ofSeconds(45));
             authorised().contentType(ContentType.JSON).body("{\"bucket\":\"x\",\"key\":\"y\",\"z\":1}").post("/rollouts")
                     .then().statusCode(400);
             RolloutRecord record = awaitFinal(id);

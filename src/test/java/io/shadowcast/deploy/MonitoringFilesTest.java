@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shadowcast.config.RolloutConfig;
-import io.shadowcast.rollout.ObjectRef;
+import io.shadowcast.rollout.RolloutStore;
+import io.shadowcast.testing.UploadedRollouts;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
@@ -35,6 +36,7 @@ class MonitoringFilesTest {
 
     @Inject S3Client s3;
     @Inject RolloutConfig config;
+    @Inject RolloutStore rollouts;
 
     /**
      * The writer's rate gauge is registered by the first rollout: one runs to its end here (to the
@@ -43,8 +45,8 @@ class MonitoringFilesTest {
     @BeforeEach
     void produceEveryMeter() {
         String key = "monitoring/" + UUID.randomUUID() + ".bin";
-        String eTag = s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromString("x")).eTag();
-        String id = new ObjectRef(config.bucket(), key, null, eTag).rolloutId();
+        s3.putObject(r -> r.bucket(config.bucket()).key(key), RequestBody.fromString("x"));
+        String id = UploadedRollouts.awaitIdOf(rollouts, config.bucket(), key, TIMEOUT);
         await("rollout " + id + " of " + key + " ended").atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
                 .until(() -> given().get("/rollouts/" + id).then().extract().path("status"),
                         status -> status != null && !status.equals("RUNNING"));

@@ -11,10 +11,10 @@ import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.aws.TopicArns;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.RolloutConfig;
-import io.shadowcast.rollout.ObjectRef;
 import io.shadowcast.rollout.RolloutStatus;
 import io.shadowcast.rollout.RolloutStore;
 import io.shadowcast.testing.MovableClock;
+import io.shadowcast.testing.UploadedRollouts;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Optional;
@@ -58,7 +58,7 @@ class MetricsAndOpenApiTest {
     void rolloutAndCheckMetricsAreExposedAfterRealWork() {
         String key = "metrics/" + UUID.randomUUID() + ".bin";
         var put = s3.putObject(r -> r.bucket(rollout.bucket()).key(key), RequestBody.fromString("metrics " + key));
-        String id = new ObjectRef(rollout.bucket(), key, null, put.eTag()).rolloutId();
+        String id = UploadedRollouts.awaitIdOf(rollouts, rollout.bucket(), key, Duration.ofSeconds(45));
         await("rollout " + id + " to end", WAIT, () -> rollouts.get(id).filter(r -> r.status().isFinal()).isPresent());
         assertThat(rollouts.get(id).orElseThrow().status()).isEqualTo(RolloutStatus.SUCCEEDED);
 

@@ -1,6 +1,7 @@
 package io.shadowcast.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,6 +163,60 @@ class FanOutTest {
     }
 
     /** Things t-0..t-(n-1) in pages of 250; the token is the index of the page's first thing. */
+    @Test
+    void aCheckpointSavesOnlyTheFailuresOfItsCommittedPages() throws Exception {
+        Fleet fleet = new Fleet(750);
+        Recorder progress = new Recorder();
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            if (thing.equals("t-10")) {
+                Thread.sleep(300); // page 1 commits only after page 2's failure is known
+            }
+            return thing.equals("t-260") ? WriteResult.failed(thing, 0) : WriteResult.updated(thing, 0);
+        }, progress);
+
+        assertThat(result.failedThings()).containsExactly("t-260");
+        assertThat(progress.checkpoints.get(0).failedThings()).as("page 1 holds no failure of page 2, which a resume writes again")
+                .isEmpty();
+        assertThat(progress.checkpoints.get(1).failedThings()).containsExactly("t-260");
+    }
+
+    @Test
+    void writesRefusedAfterASupersedingUploadEndTheRunSupersededWithoutCommittingTheirPage() throws Exception {
+        Fleet fleet = new Fleet(750);
+        AtomicBoolean superseded = new AtomicBoolean();
+        Recorder progress = new Recorder() {
+            @Override
+            public String supersededBy() {
+                return superseded.get() ? "newer" : null;
+            }
+        };
+
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            if (thing.equals("t-300")) {
+                superseded.set(true);
+            }
+            if (superseded.get()) {
+                throw new RolloutStoppedException("fence closed");
+            }
+            return WriteResult.updated(thing, 0);
+        }, progress);
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.SUPERSEDED);
+        assertThat(result.reason()).isEqualTo("newer");
+        assertThat(progress.checkpoints).allMatch(checkpoint -> checkpoint.pages() < 2);
+        assertThat(result.counts().attempted()).isLessThan(result.counts().targets());
+    }
+
+    @Test
+    void writesRefusedWithoutASupersedingUploadStopTheRolloutOnThisWorker() {
+        Fleet fleet = new Fleet(300);
+
+        assertThatThrownBy(() -> fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+            throw new RolloutStoppedException("fence closed");
+        }, new Recorder())).isInstanceOf(RolloutStoppedException.class).hasMessageContaining("lease on the shadow slot");
+    }
+
     private static final class Fleet {
 
         final int size;
@@ -202,6 +257,11 @@ class FanOutTest {
         @Override
         public boolean cancelled() {
             return false;
+        }
+
+        @Override
+        public String supersededBy() {
+            return null;
         }
     }
 }

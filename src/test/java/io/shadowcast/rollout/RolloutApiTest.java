@@ -6,7 +6,6 @@ import static io.shadowcast.rollout.RolloutFixture.sleep;
 import static io.shadowcast.rollout.RolloutFixture.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -27,27 +26,32 @@ class RolloutApiTest {
     @Inject RolloutStore store;
 
     @Test
-    void startByHandGoesThroughTheQueueAndASecondStartConflicts() {
+    void startByHandGoesThroughTheQueueAndEachStartIsANewUpload() {
         String bucket = "manual-" + UUID.randomUUID();
         s3.createBucket(r -> r.bucket(bucket));
         var uploaded = upload(s3, bucket, "by hand/" + UUID.randomUUID() + " ü.bin", 5_000, Map.of());
         String body = "{\"bucket\":\"" + bucket + "\",\"key\":\"" + uploaded.object().key() + "\"}";
 
-        String id = given().contentType(ContentType.JSON).body(body).post("/rollouts")
+        var started = given().contentType(ContentType.JSON).body(body).post("/rollouts")
                 .then().statusCode(202)
-                .header("Location", endsWith("/rollouts/" + uploaded.object().rolloutId()))
                 .body("status", equalTo("QUEUED"))
-                .extract().path("id");
+                .extract();
+        String id = started.path("id");
 
-        assertThat(id).isEqualTo(uploaded.object().rolloutId());
+        assertThat(started.header("Location")).endsWith("/rollouts/" + id);
         assertThat(awaitFinal(store, id, Duration.ofSeconds(45)).status()).isEqualTo(RolloutStatus.SUCCEEDED);
         given().get("/rollouts/" + id).then().statusCode(200)
                 .body("status", equalTo("SUCCEEDED"))
                 .body("hash", equalTo(uploaded.sha256()))
                 .body("key", equalTo(uploaded.object().key()))
                 .body("startedAt", notNullValue());
-        given().contentType(ContentType.JSON).body(body).post("/rollouts")
-                .then().statusCode(409).contentType(ContentType.JSON).body("message", containsString("already ended SUCCEEDED"));
+        // a request counts as an upload at the time of the request: the same version again is a new rollout
+        String again = given().contentType(ContentType.JSON).body(body).post("/rollouts")
+                .then().statusCode(202).extract().path("id");
+        assertThat(again).isNotEqualTo(id);
+        assertThat(awaitFinal(store, again, Duration.ofSeconds(45)).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        given().queryParam("key", uploaded.object().key()).queryParam("bucket", bucket).get("/rollouts")
+                .then().statusCode(200).body("items.id", equalTo(List.of(again, id)));
     }
 
     @Test
@@ -106,7 +110,8 @@ class RolloutApiTest {
         return store.claim(fakeObject(), UUID.randomUUID().toString()).record();
     }
 
-    private static ObjectRef fakeObject() {
-        return new ObjectRef("api-test", "k/" + UUID.randomUUID(), null, UUID.randomUUID().toString());
+    private static Upload fakeObject() {
+        return Upload.fromS3(new ObjectRef("api-test", "k/" + UUID.randomUUID(), null, UUID.randomUUID().toString()),
+                java.time.Instant.now(), null);
     }
 }

@@ -5,17 +5,21 @@ import static io.shadowcast.rollout.RolloutFixture.await;
 import static io.shadowcast.rollout.RolloutFixture.awaitFinal;
 import static io.shadowcast.rollout.RolloutFixture.upload;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.testing.IotSimulator;
 import io.shadowcast.testing.SimulatedIot;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -59,7 +63,7 @@ class RolloutFaultsTest {
         double throttledBefore = registry.counter("shadowcast.rollout.throttled.retries").count();
 
         var uploaded = upload(s3, config.bucket(), "throttled/" + UUID.randomUUID() + ".bin", 20_000, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
@@ -92,7 +96,7 @@ class RolloutFaultsTest {
         var uploaded = upload(s3, config.bucket(), "storm/" + UUID.randomUUID() + ".bin", 1_000, Map.of());
         await("the storm to throttle every thing twice", TIMEOUT, () -> iot.throttled() >= 2L * added.size());
         iot.setFaults(new IotSimulator.Faults(0, 0, 0, 3)); // the storm ends; every third update answers 500
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
@@ -115,7 +119,7 @@ class RolloutFaultsTest {
         iot.resetCounters();
 
         var uploaded = upload(s3, config.bucket(), "partial/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         int things = iot.thingNames().size();
         assertThat(record.status()).isEqualTo(RolloutStatus.PARTIAL);
@@ -134,7 +138,7 @@ class RolloutFaultsTest {
         added.forEach(iot::addRejecting);
 
         var uploaded = upload(s3, config.bucket(), "abort/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         assertThat(record.status()).isEqualTo(RolloutStatus.ABORTED);
         assertThat(record.reason()).contains("above the abort threshold of 50.0%");
@@ -148,11 +152,13 @@ class RolloutFaultsTest {
         iot.setFaults(new IotSimulator.Faults(0, 200, 0, 0));
         added = names("slow", 1_000);
         added.forEach(iot::addThing);
+        iot.resetCounters();
 
         var uploaded = upload(s3, config.bucket(), "cancel/" + UUID.randomUUID() + ".bin", 100, Map.of());
-        String id = uploaded.object().rolloutId();
-        await("the rollout to start writing", TIMEOUT,
-                () -> store.get(id).map(r -> r.hash() != null).orElse(false));
+        await("the rollout's record", TIMEOUT, () -> RolloutFixture.rolloutOf(store, uploaded).isPresent());
+        String id = RolloutFixture.rolloutOf(store, uploaded).orElseThrow().id();
+        // writing starts once the object is hashed, the rollout entered its shadow slot and the first page is listed
+        await("the rollout to start writing", TIMEOUT, () -> iot.updateRequests() > 0);
         given().delete("/rollouts/" + id).then().statusCode(200);
         RolloutRecord record = awaitFinal(store, id, TIMEOUT);
         await("the worker's final counts", TIMEOUT, () -> store.get(id).orElseThrow().counts().updated() > 0);
@@ -173,15 +179,17 @@ class RolloutFaultsTest {
         s3.createBucket(r -> r.bucket(bucket));
         var uploaded = upload(s3, bucket, "fw.bin", 1_000, Map.of());
         // a worker that wrote the first 150 things, saved that checkpoint and died
-        String id = uploaded.object().rolloutId();
-        store.claim(uploaded.object(), "dead-worker");
+        String id = uploaded.upload().rolloutId();
+        store.claim(uploaded.upload(), "dead-worker");
         store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
                 uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
         store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
                 new RolloutCounts(150, 150, 0, 0, 0), List.of()));
         iot.resetCounters();
+        // the message comes back after its visibility timeout, by when the dead worker's lease has run out
+        RolloutFixture.sleep(config.lease().plusMillis(200).toMillis());
 
-        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.object())));
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(RolloutFixture.s3Event(uploaded.upload())));
         RolloutRecord record = awaitFinal(store, id, TIMEOUT);
 
         long rest = iot.thingNames().stream().filter(name -> name.compareTo(added.get(149)) > 0).count();
@@ -190,6 +198,61 @@ class RolloutFaultsTest {
         assertThat(added.subList(0, 150)).allMatch(thing -> iot.attempts(thing) == 0);
         assertThat(added.subList(150, 300)).allMatch(thing -> iot.attempts(thing) == 1);
         assertThat(iot.updateRequests()).isEqualTo(rest);
+    }
+
+    @Test
+    void retryOfAPartialRolloutWritesOnlyTheThingsItFailed() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<String> broken = List.of("retry-" + run + "-broken-1", "retry-" + run + "-broken-2");
+        added = new ArrayList<>(names("retry", 20));
+        added.forEach(iot::addThing);
+        broken.forEach(iot::addRejecting);
+        added.addAll(broken);
+        var uploaded = upload(s3, config.bucket(), "retry/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord partial = awaitFinal(store, uploaded, TIMEOUT);
+        assertThat(partial.status()).isEqualTo(RolloutStatus.PARTIAL);
+        assertThat(partial.failedThings()).containsExactlyInAnyOrderElementsOf(broken);
+
+        broken.forEach(thing -> {
+            iot.removeThing(thing);
+            iot.addThing(thing); // repaired
+        });
+        iot.resetCounters();
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(202)
+                .body("things", equalTo(2));
+        await("the retry to end", TIMEOUT, () -> store.get(partial.id()).orElseThrow().status() == RolloutStatus.SUCCEEDED);
+
+        RolloutRecord retried = store.get(partial.id()).orElseThrow();
+        assertThat(iot.updateRequests()).as("only the failed things are written").isEqualTo(2);
+        assertThat(broken).allMatch(thing -> iot.attempts(thing) == 1);
+        assertThat(iot.shadow(broken.get(0), SimulatedIot.SHADOW).orElseThrow().path("state").path("desired").path("s3")
+                .path("hash").asText()).isEqualTo(uploaded.sha256());
+        RolloutCounts before = partial.counts();
+        assertThat(retried.counts()).isEqualTo(new RolloutCounts(before.targets(), before.updated() + 2, before.skipped(), 0,
+                before.throttledRetries()));
+        assertThat(retried.failedThings()).isEmpty();
+        assertThat(retried.reason()).isNull();
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(409)
+                .body("message", containsString("SUCCEEDED"));
+    }
+
+    @Test
+    void retryOfARolloutThatANewerUploadReplacedIsRefused() {
+        iot.setFaults(IotSimulator.Faults.NONE);
+        added = List.of("retry-refused-" + UUID.randomUUID().toString().substring(0, 8));
+        iot.addRejecting(added.get(0));
+        var older = upload(s3, config.bucket(), "retry-old/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        RolloutRecord partial = awaitFinal(store, older, TIMEOUT);
+        assertThat(partial.status()).isEqualTo(RolloutStatus.PARTIAL);
+        iot.removeThing(added.get(0));
+        var newer = upload(s3, config.bucket(), "retry-new/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        assertThat(awaitFinal(store, newer, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+
+        given().post("/rollouts/" + partial.id() + "/retry").then().statusCode(409)
+                .contentType(ContentType.JSON)
+                .body("message", containsString("no longer the newest upload"));
+        given().post("/rollouts/no-such-rollout/retry").then().statusCode(404);
     }
 
     private static List<String> names(String prefix, int count) {

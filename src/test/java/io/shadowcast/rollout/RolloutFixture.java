@@ -9,9 +9,12 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -32,14 +35,36 @@ final class RolloutFixture {
      *                  versionId (real S3's do), so the rollout id is derived from the ETag
      * @param versionId the version S3 gave the upload
      */
-    record Uploaded(ObjectRef object, String versionId, String sha256, long size) {
+    record Uploaded(ObjectRef object, String versionId, String sha256, long size, Upload upload) {
     }
 
     static Uploaded upload(S3Client s3, String bucket, String key, int size, Map<String, String> metadata) {
         byte[] content = new byte[size];
         new Random(key.hashCode() ^ System.nanoTime()).nextBytes(content);
+        return upload(s3, bucket, key, content, metadata);
+    }
+
+    /**
+     * Uploads these bytes. {@code upload} is the upload as real S3 would report it (its time, a sequencer
+     * that grows with every upload of this JVM), for tests that send the event themselves.
+     */
+    static Uploaded upload(S3Client s3, String bucket, String key, byte[] content, Map<String, String> metadata) {
         PutObjectResponse put = s3.putObject(r -> r.bucket(bucket).key(key).metadata(metadata), RequestBody.fromBytes(content));
-        return new Uploaded(new ObjectRef(bucket, key, null, put.eTag()), put.versionId(), sha256(content), size);
+        ObjectRef object = new ObjectRef(bucket, key, null, put.eTag());
+        Upload upload = Upload.fromS3(object, Instant.now(), String.format("%016X", System.nanoTime()));
+        return new Uploaded(object, put.versionId(), sha256(content), content.length, upload);
+    }
+
+    /** The newest record of this upload (found by key and ETag, as the emulator's own events carry no version). */
+    static Optional<RolloutRecord> rolloutOf(RolloutStore store, Uploaded uploaded) {
+        return store.listByKey(uploaded.object().bucket(), uploaded.object().key(), 100, null).items().stream()
+                .filter(record -> uploaded.object().eTag().equals(record.eTag()))
+                .findFirst();
+    }
+
+    static RolloutRecord awaitFinal(RolloutStore store, Uploaded uploaded, Duration timeout) {
+        await("a record of the upload of " + uploaded.object().url(), timeout, () -> rolloutOf(store, uploaded).isPresent());
+        return awaitFinal(store, rolloutOf(store, uploaded).orElseThrow().id(), timeout);
     }
 
     static String sha256(byte[] content) {
@@ -50,14 +75,19 @@ final class RolloutFixture {
         }
     }
 
-    /** An S3 ObjectCreated notification for this object, key form-encoded as S3 does. */
-    static String s3Event(ObjectRef object) {
+    /** An S3 ObjectCreated notification for this upload, key form-encoded as S3 does. */
+    static String s3Event(Upload upload) {
+        ObjectRef object = upload.object();
         ObjectNode root = JSON.createObjectNode();
         ObjectNode record = root.putArray("Records").addObject();
-        record.put("eventVersion", "2.1").put("eventSource", "aws:s3").put("eventName", "ObjectCreated:Put");
+        record.put("eventVersion", "2.1").put("eventSource", "aws:s3").put("eventName", "ObjectCreated:Put")
+                .put("eventTime", upload.eventTime().toString());
         ObjectNode s3 = record.putObject("s3");
         s3.putObject("bucket").put("name", object.bucket());
         ObjectNode o = s3.putObject("object").put("key", URLEncoder.encode(object.key(), StandardCharsets.UTF_8));
+        if (upload.sequencer() != null) {
+            o.put("sequencer", upload.sequencer());
+        }
         if (object.versionId() != null) {
             o.put("versionId", object.versionId());
         }
@@ -65,6 +95,23 @@ final class RolloutFixture {
             o.put("eTag", object.eTag());
         }
         return root.toString();
+    }
+
+    /**
+     * A digest that takes {@code extra} longer for the first upload of this key, as a multi-GB object
+     * would; install it with {@code QuarkusMock.installMockForType}.
+     */
+    static ObjectDigest slowFirstDigestOf(S3Client s3, String key, Duration extra) {
+        AtomicBoolean slowed = new AtomicBoolean();
+        return new ObjectDigest(s3) {
+            @Override
+            public Digest digest(ObjectRef object) {
+                if (object.key().equals(key) && slowed.compareAndSet(false, true)) {
+                    sleep(extra.toMillis());
+                }
+                return super.digest(object);
+            }
+        };
     }
 
     static String snsEnvelope(String message) {

@@ -48,7 +48,7 @@ class RolloutFlowTest {
         long things = iot.listThingsPaginator(r -> r.maxResults(250)).things().stream().count();
 
         var uploaded = upload(s3, config.bucket(), "firmware/" + UUID.randomUUID() + ".bin", 300_000, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(record.hash()).isEqualTo(uploaded.sha256());
@@ -75,7 +75,7 @@ class RolloutFlowTest {
         }
         try {
             var uploaded = upload(s3, config.bucket(), "groups/" + group + "/fw.bin", 2_000, Map.of());
-            RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+            RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
             assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
             assertThat(record.target()).isEqualTo("thing group " + group);
@@ -94,7 +94,7 @@ class RolloutFlowTest {
         String key = "dir " + UUID.randomUUID() + "/red flower+1 été ☃.bin";
 
         var uploaded = upload(s3, config.bucket(), key, 1_000, Map.of());
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(record.key()).isEqualTo(key);
@@ -110,8 +110,8 @@ class RolloutFlowTest {
         var second = upload(s3, config.bucket(), key, 3_000, Map.of());
 
         assertThat(first.versionId()).isNotNull().isNotEqualTo(second.versionId());
-        RolloutRecord firstRecord = awaitFinal(store, first.object().rolloutId(), TIMEOUT);
-        RolloutRecord secondRecord = awaitFinal(store, second.object().rolloutId(), TIMEOUT);
+        RolloutRecord firstRecord = awaitFinal(store, first, TIMEOUT);
+        RolloutRecord secondRecord = awaitFinal(store, second, TIMEOUT);
         assertThat(firstRecord.hash()).isEqualTo(first.sha256());
         assertThat(firstRecord.size()).isEqualTo(2_000);
         assertThat(firstRecord.versionId()).isEqualTo(first.versionId());
@@ -124,9 +124,9 @@ class RolloutFlowTest {
         String bucket = scratchBucket();
         var uploaded = upload(s3, bucket, "via-sns/" + UUID.randomUUID() + " x.bin", 4_096, Map.of());
 
-        send(RolloutFixture.snsEnvelope(s3Event(uploaded.object())));
+        send(RolloutFixture.snsEnvelope(s3Event(uploaded.upload())));
 
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(record.hash()).isEqualTo(uploaded.sha256());
     }
@@ -154,7 +154,7 @@ class RolloutFlowTest {
         send(poison);
         var uploaded = upload(s3, config.bucket(), "after-poison/" + UUID.randomUUID(), 10, Map.of());
 
-        assertThat(awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(awaitFinal(store, uploaded, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
         await("the poison message in the DLQ", TIMEOUT, () -> sqs.receiveMessage(r -> r.queueUrl(dlq)
                 .maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream().map(Message::body).anyMatch(poison::equals));
     }
@@ -168,9 +168,9 @@ class RolloutFlowTest {
         long failedBefore = stats.failed();
         long deletedBefore = stats.deleted();
 
-        send(s3Event(uploaded.object()));
+        send(s3Event(uploaded.upload()));
 
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
         assertThat(record.status()).isEqualTo(RolloutStatus.FAILED);
         assertThat(record.reason()).contains("no longer exists");
         assertThat(record.counts()).isEqualTo(RolloutCounts.ZERO);
@@ -180,13 +180,14 @@ class RolloutFlowTest {
 
     @Test
     void redeliveredEventOfAFinishedRolloutDoesNoWork() {
-        var uploaded = upload(s3, config.bucket(), "twice/" + UUID.randomUUID(), 10, Map.of());
-        RolloutRecord first = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        var uploaded = upload(s3, scratchBucket(), "twice/" + UUID.randomUUID(), 10, Map.of());
+        send(s3Event(uploaded.upload()));
+        RolloutRecord first = awaitFinal(store, uploaded, TIMEOUT);
         long shadowVersion = shadowVersion("shadowcast-demo-2");
         ConsumerStats stats = rolloutConsumer(consumers);
         long deletedBefore = stats.deleted();
 
-        send(s3Event(uploaded.object()));
+        send(s3Event(uploaded.upload()));
 
         await("the duplicate to be deleted", TIMEOUT, () -> stats.deleted() > deletedBefore);
         assertThat(store.get(first.id())).contains(first);

@@ -59,7 +59,7 @@ class RolloutPoisonTest {
             poison.forEach((what, body) -> ids.put(send(body), what));
             var good = upload(s3, config.bucket(), "after-poison/" + marker + ".bin", 100, Map.of());
 
-            assertThat(awaitFinal(store, good.object().rolloutId(), TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+            assertThat(awaitFinal(store, good, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
             Set<String> inDlq = ConcurrentHashMap.newKeySet();
             String dlq = queueUrls.urlOf(config.queue() + "-dlq");
             await("every malformed message in the DLQ", TIMEOUT, () -> {
@@ -98,7 +98,7 @@ class RolloutPoisonTest {
         String key = "odd/" + UUID.randomUUID() + " %41 #?&=;,'\"()[]{}!$@^`|~<>\\ 🚀 ä.bin";
         var uploaded = upload(s3, config.bucket(), key, 64, Map.of());
 
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), TIMEOUT);
+        RolloutRecord record = awaitFinal(store, uploaded, TIMEOUT);
 
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(record.key()).isEqualTo(key);

@@ -52,7 +52,7 @@ class RolloutScaleTest {
 
         var uploaded = upload(s3, config.bucket(), "fleet/" + type + ".bin", 50_000,
                 Map.of(TargetRule.META_TYPE, type));
-        RolloutRecord record = awaitFinal(store, uploaded.object().rolloutId(), Duration.ofSeconds(120));
+        RolloutRecord record = awaitFinal(store, uploaded, Duration.ofSeconds(120));
 
         assertThat(record.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(record.target()).isEqualTo("things of type " + type);

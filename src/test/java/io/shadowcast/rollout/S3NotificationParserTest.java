@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shadowcast.sqs.PoisonMessageException;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class S3NotificationParserTest {
@@ -77,15 +78,49 @@ class S3NotificationParserTest {
     }
 
     @Test
-    void rolloutIdIsStableUrlSafeAndDependsOnTheRevision() {
-        var v1 = new ObjectRef("b", "k with spaces/é", "v1", "e");
-        var v2 = new ObjectRef("b", "k with spaces/é", "v2", "e");
-        var byEtag = new ObjectRef("b", "k with spaces/é", null, "\"e\"");
+    void rolloutIdIsOneUploadNotOneSetOfBytes() {
+        String key = "k with spaces/é";
+        Instant at = Instant.parse("2026-12-01T10:00:00.123Z");
+        var v1 = Upload.fromS3(new ObjectRef("b", key, "v1", "e"), at, "01");
+        var v2 = Upload.fromS3(new ObjectRef("b", key, "v2", "e"), at, "02");
+        var unversionedA = Upload.fromS3(new ObjectRef("b", key, null, "a"), at, "0055AED6DCD90281E5");
+        var unversionedAAgain = Upload.fromS3(new ObjectRef("b", key, null, "a"), at.plusSeconds(9), "0055AED6DCD90281F0");
+        var emulated = Upload.fromS3(new ObjectRef("b", key, null, "a"), at, null);
 
-        assertThat(v1.rolloutId()).isEqualTo(new ObjectRef("b", "k with spaces/é", "v1", "other").rolloutId())
+        assertThat(v1.rolloutId()).as("a redelivery of the same event")
+                .isEqualTo(Upload.fromS3(new ObjectRef("b", key, "v1", "other"), at.plusSeconds(1), "09").rolloutId())
                 .matches("[A-Za-z0-9_-]{43}");
-        assertThat(v1.rolloutId()).isNotEqualTo(v2.rolloutId()).isNotEqualTo(byEtag.rolloutId());
-        assertThat(byEtag.rolloutId()).isEqualTo(new ObjectRef("b", "k with spaces/é", null, "e").rolloutId());
+        assertThat(v1.rolloutId()).isNotEqualTo(v2.rolloutId());
+        assertThat(unversionedA.rolloutId()).as("the same bytes uploaded again are a new upload")
+                .isNotEqualTo(unversionedAAgain.rolloutId());
+        assertThat(emulated.rolloutId()).as("without version and sequencer: time and ETag")
+                .isNotEqualTo(Upload.fromS3(new ObjectRef("b", key, null, "a"), at.plusMillis(1), null).rolloutId())
+                .isEqualTo(Upload.fromS3(new ObjectRef("b", key, null, "\"a\""), at, null).rolloutId());
+        assertThat(new Upload(v1.object(), at, null, "request-1").rolloutId()).as("a request is its own upload")
+                .isNotEqualTo(v1.rolloutId()).isNotEqualTo(new Upload(v1.object(), at, null, "request-2").rolloutId());
+    }
+
+    @Test
+    void aRetryQueuedByTheApiIsRecognisedAndAMalformedOneIsPoison() {
+        assertThat(parser.parse("{\"retry\":\"id-1\",\"retryId\":\"r-1\",\"from\":\"ABORTED\"}"))
+                .isEqualTo(new S3Notification.Retry("id-1", "r-1", RolloutStatus.ABORTED));
+        assertThatThrownBy(() -> parser.parse("{\"retry\":\"id-1\",\"retryId\":\"r-1\",\"from\":\"SUCCEEDED\"}"))
+                .isInstanceOf(PoisonMessageException.class).hasMessageContaining("PARTIAL or ABORTED");
+    }
+
+    @Test
+    void eventTimeAndSequencerAreKept() {
+        var record = single(parser.parse(event("ObjectCreated:Put", "a.bin", null, "e")));
+
+        assertThat(record.upload().eventTime()).isEqualTo(Instant.parse("2026-12-01T10:00:00.123Z"));
+        assertThat(record.upload().sequencer()).isEqualTo("0055AED6DCD90281E5");
+        String emulator = event("ObjectCreated:Put", "a.bin", null, "e").replace("2026-12-01T10:00:00.123Z", "2026-12-01T10:00:00.123456");
+        assertThat(single(parser.parse(emulator)).upload().eventTime()).as("no zone means UTC")
+                .isEqualTo(Instant.parse("2026-12-01T10:00:00.123456Z"));
+        assertThatThrownBy(() -> parser.parse(event("ObjectCreated:Put", "a.bin", null, "e").replace("2026-12-01T10:00:00.123Z", "yesterday")))
+                .isInstanceOf(PoisonMessageException.class).hasMessageContaining("eventTime");
+        assertThatThrownBy(() -> parser.parse(event("ObjectCreated:Put", "a.bin", null, "e").replace("\"eventTime\":\"2026-12-01T10:00:00.123Z\",", "")))
+                .isInstanceOf(PoisonMessageException.class).hasMessageContaining("no eventTime");
     }
 
     private S3EventRecord.ObjectCreated single(S3Notification notification) {
@@ -100,7 +135,7 @@ class S3NotificationParserTest {
         String object = "\"key\":\"" + key + "\",\"size\":1024,\"sequencer\":\"0055AED6DCD90281E5\""
                 + (versionId == null ? "" : ",\"versionId\":\"" + versionId + "\"")
                 + (eTag == null ? "" : ",\"eTag\":\"" + eTag.replace("\"", "\\\"") + "\"");
-        return "{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventName\":\"" + eventName + "\","
+        return "{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"eventTime\":\"2026-12-01T10:00:00.123Z\",\"eventName\":\"" + eventName + "\","
                 + "\"s3\":{\"bucket\":{\"name\":\"artifacts\"},\"object\":{" + object + "}}}";
     }
 }

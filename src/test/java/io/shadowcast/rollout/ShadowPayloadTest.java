@@ -16,13 +16,14 @@ class ShadowPayloadTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
-    void documentHoldsUrlAndHashOnlyByDefault() throws Exception {
+    void documentHoldsUrlAndHashByDefaultAndClearsEveryOtherField() throws Exception {
         var object = new ObjectRef("artifacts", "dir/fw 1.bin", "v1", "e1");
 
         JsonNode document = json.readTree(new ShadowPayload(json, options(false)).build(object, digest(), null));
 
-        assertThat(document.toString()).isEqualTo(
-                "{\"state\":{\"desired\":{\"s3\":{\"url\":\"s3://artifacts/dir/fw 1.bin\",\"hash\":\"" + HASH + "\"}}}}");
+        // null deletes a field from the shadow: nothing an older upload wrote survives next to the new hash
+        assertThat(document.toString()).isEqualTo("{\"state\":{\"desired\":{\"s3\":{\"url\":\"s3://artifacts/dir/fw 1.bin\","
+                + "\"hash\":\"" + HASH + "\",\"size\":null,\"versionId\":null,\"etag\":null,\"httpsUrl\":null}}}}");
     }
 
     @Test

@@ -59,6 +59,10 @@ public final class IotSimulator implements AutoCloseable {
     private final AtomicLong serverErrors = new AtomicLong();
     private volatile Faults faults;
     private volatile Quota quota;
+    private volatile String throttledMarker;
+    private volatile int throttledMarkerEvery;
+    private final AtomicLong markedUpdates = new AtomicLong();
+    private final Map<String, AtomicLong> acceptedContaining = new ConcurrentHashMap<>();
 
     private IotSimulator(Faults faults, int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
@@ -85,6 +89,23 @@ public final class IotSimulator implements AutoCloseable {
     public void setFaults(Faults faults) {
         this.faults = faults;
         this.quota = faults.quotaPerSecond() > 0 ? new Quota(faults.quotaPerSecond()) : null;
+    }
+
+    /** Throttles the shadow updates whose document contains {@code marker} (e.g. one upload's hash), letting only every n-th through; null stops it. */
+    public void throttleUpdatesContaining(String marker, int every) {
+        this.throttledMarkerEvery = every;
+        this.throttledMarker = marker;
+    }
+
+    /** From now on counts the accepted shadow updates whose document contains {@code marker}. */
+    public void countUpdatesContaining(String marker) {
+        acceptedContaining.putIfAbsent(marker, new AtomicLong());
+    }
+
+    /** Accepted shadow updates containing {@code marker} since {@link #countUpdatesContaining} was called. */
+    public long updatesContaining(String marker) {
+        AtomicLong count = acceptedContaining.get(marker);
+        return count == null ? 0 : count.get();
     }
 
     public void addThing(String name) {
@@ -237,7 +258,10 @@ public final class IotSimulator implements AutoCloseable {
         long request = updateRequests.incrementAndGet();
         attemptsPerThing.computeIfAbsent(thing, t -> new AtomicLong()).incrementAndGet();
         Quota q = quota;
-        if ((q != null && !q.tryTake()) || (current.throttleEvery() > 0 && request % current.throttleEvery() == 0)) {
+        String marker = throttledMarker;
+        boolean marked = marker != null && new String(body, StandardCharsets.UTF_8).contains(marker)
+                && markedUpdates.incrementAndGet() % throttledMarkerEvery != 0;
+        if (marked || (q != null && !q.tryTake()) || (current.throttleEvery() > 0 && request % current.throttleEvery() == 0)) {
             throttled.incrementAndGet();
             error(exchange, 429, "ThrottlingException", "Rate exceeded");
             return;
@@ -260,6 +284,14 @@ public final class IotSimulator implements AutoCloseable {
         if (brokenRequest.contains(thing)) {
             error(exchange, 400, "InvalidRequestException", "Invalid request for " + thing);
             return;
+        }
+        if (!acceptedContaining.isEmpty()) {
+            String text = new String(body, StandardCharsets.UTF_8);
+            acceptedContaining.forEach((watched, count) -> {
+                if (text.contains(watched)) {
+                    count.incrementAndGet();
+                }
+            });
         }
         JsonNode update = JSON.readTree(body);
         ObjectNode document = shadows.compute(shadowKey(shadowName), (name, existing) -> {

@@ -1,9 +1,9 @@
 package io.shadowcast.bench;
 
-import io.shadowcast.rollout.ObjectRef;
 import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutStore;
 import io.shadowcast.testing.IotSimulator;
+import io.shadowcast.testing.UploadedRollouts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +63,8 @@ final class BenchFleet {
         new Random(seed).nextBytes(content);
         String sha256 = sha256(content);
         String key = "bench/" + UUID.randomUUID() + ".bin";
-        var put = s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(content));
-        RolloutRecord record = awaitFinal(new ObjectRef(bucket, key, null, put.eTag()).rolloutId());
+        s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(content));
+        RolloutRecord record = awaitFinal(UploadedRollouts.awaitIdOf(store, bucket, key, Duration.ofMinutes(1)));
         long throttled = simulator.throttled();
         long requests = simulator.updateRequests();
         long hashed = simulator.thingNames().stream()
