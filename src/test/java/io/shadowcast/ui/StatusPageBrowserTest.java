@@ -100,10 +100,14 @@ class StatusPageBrowserTest {
         assertThat(second.last().status()).isEqualTo("SUCCEEDED");
         assertThat(second.last().updated()).isEqualTo(FLEET);
 
-        WebElement check = browser.findElement(By.cssSelector("#checks tr[data-thing='" + thing + "']"));
-        assertThat(check.findElement(By.cssSelector(".due")).getAttribute("data-due")).isEqualTo(dueAt);
-        assertThat(check.findElement(By.cssSelector(".due")).getText()).isNotBlank();
-        assertThat(check.getText()).containsPattern("in \\d+m \\d{2}s");
+        // the checks table is drawn again every second (time left): read a row within one drawing
+        await("the scheduled check's row").atMost(Duration.ofSeconds(10)).ignoreException(StaleElementReferenceException.class)
+                .untilAsserted(() -> {
+                    WebElement check = browser.findElement(By.cssSelector("#checks tr[data-thing='" + thing + "']"));
+                    assertThat(check.findElement(By.cssSelector(".due")).getAttribute("data-due")).isEqualTo(dueAt);
+                    assertThat(check.findElement(By.cssSelector(".due")).getText()).isNotBlank();
+                    assertThat(check.getText()).containsPattern("in \\d+m \\d{2}s");
+                });
         assertThat(browser.findElement(By.id("health")).getText()).isEqualTo("ready: UP");
         assertThat(browser.findElement(By.id("rate")).getText()).matches("write rate [\\d,]+/s");
         PageSteps.screenshot(browser, "status-page.png");
@@ -120,7 +124,7 @@ class StatusPageBrowserTest {
     @Test
     void showsStatusesAndFieldsItDoesNotKnowAsTheyComeAndValuesOnlyAsText() {
         String extra = """
-                {"id":"future-1","status":"SUPERSEDED","reason":"a newer upload took over","supersededBy":"future-2",
+                {"id":"future-1","status":"PAUSED","reason":"a wave missed its threshold","supersededBy":"future-2",
                  "bucket":"b","key":"<img src=x onerror=\\"document.title='injected'\\">.bin","target":"all things",
                  "counts":{"targets":10,"updated":4,"skipped":0,"failed":0,"throttledRetries":0,"applied":3,"waves":2},
                  "startedAt":"2026-01-01T00:00:00Z"}""";
@@ -129,9 +133,9 @@ class StatusPageBrowserTest {
         browser.get(root + "?refresh=60"); // drawn once: the elements read below stay in place
         WebElement row = PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='future-1']"));
 
-        assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("SUPERSEDED");
+        assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("PAUSED");
         assertThat(row.findElement(By.cssSelector("[data-status]")).getAttribute("class")).contains("other");
-        assertThat(row.getText()).contains("a newer upload took over", "superseded by future-2", "3 applied", "2 waves",
+        assertThat(row.getText()).contains("a wave missed its threshold", "superseded by future-2", "3 applied", "2 waves",
                 "4 updated");
         assertThat(row.findElement(By.linkText("future-2")).getAttribute("href")).endsWith("/rollouts/future-2");
         assertThat(row.findElement(By.cssSelector(".key")).getText()).contains("<img src=x");
