@@ -104,6 +104,13 @@ class TwoReplicasIT {
                         RequestBody.fromBytes(content));
                 hashes.put(type, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
                 keys.put(type, key);
+                // Both uploads write the one shadow slot. Disjoint targets do not cover each other, so the
+                // newer waits for the older to finish; but an older upload handled after a newer one entered
+                // the slot would be superseded as a whole (docs/rollout.md, "Ordering"). The next upload
+                // therefore follows once this one has been hashed and entered the slot.
+                Fleet.await("the rollout of " + key + " to be hashed", Duration.ofMinutes(1),
+                        () -> Fleet.rolloutOf(a, key).filter(record -> record.hasNonNull("hash")).isPresent());
+                Fleet.sleep(1000);
             }
             sendDisconnectEvents(aws, disconnectedAt);
             double sentAfter = (System.nanoTime() - started) / 1e9;
