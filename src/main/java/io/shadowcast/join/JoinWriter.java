@@ -11,11 +11,11 @@ import io.shadowcast.rollout.ShadowWriter;
 import io.shadowcast.rollout.SlotLease;
 import io.shadowcast.rollout.ThingPage;
 import io.shadowcast.rollout.ThingSource;
+import io.shadowcast.rollout.UploadOrder;
 import io.shadowcast.rollout.WriteResult;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -155,23 +155,8 @@ public class JoinWriter {
         if (first.rollout() == null) {
             return new Joined(thing, Outcome.NOT_TARGETED, null);
         }
-        slotHere.lockInterruptibly();
-        try {
-            SlotLease.Writer role = slots.borrow(slot, first.rollout().id(), UUID.randomUUID().toString(),
-                    first.rollout().target(), () -> { });
-            boolean drained = false;
-            try {
-                // a newer upload may have entered, or ended its pass, while this one waited for the slot
-                Choice choice = choose(registered.get());
-                Joined joined = writeIfMissing(thing, choice, role);
-                drained = true;
-                return joined;
-            } finally {
-                slots.release(role, drained);
-            }
-        } finally {
-            slotHere.unlock();
-        }
+        // a newer upload may have entered, or ended its pass, while this one waited for the slot: choose again
+        return holdingTheSlot(first.rollout(), role -> writeIfMissing(thing, choose(registered.get()), role));
     }
 
     private Joined writeIfMissing(String thing, Choice choice, SlotLease.Writer role) throws InterruptedException {
@@ -201,24 +186,28 @@ public class JoinWriter {
         }
     }
 
-    /** The newest live rollout whose targeting includes the thing, and the uploads newer than it. */
+    /**
+     * The newest live rollout whose targeting includes the thing, and the uploads newer than it. Picked
+     * by pairwise comparison, not by sorting: the upload order compares one key's uploads by sequencer and
+     * others by time, which need not be transitive across keys.
+     */
     private Choice choose(ThingRegistry.Thing thing) {
-        List<RolloutRecord> recent = new ArrayList<>(store.list(config.rolloutsConsidered(), null).items().stream()
+        List<RolloutRecord> recent = store.list(config.rolloutsConsidered(), null).items().stream()
                 .filter(record -> record.hash() != null && record.targeting() != null)
-                .toList());
-        recent.sort(NEWEST_FIRST);
-        List<RolloutRecord> newer = new ArrayList<>();
+                .toList();
+        RolloutRecord chosen = null;
         for (RolloutRecord record : recent) {
-            if (LIVE.contains(record.status()) && thing.isTargetedBy(record.targeting())) {
-                return new Choice(record, newer);
+            if (LIVE.contains(record.status()) && (chosen == null || record.order().isNewerThan(chosen.order()))
+                    && thing.isTargetedBy(record.targeting())) {
+                chosen = record;
             }
-            newer.add(record);
         }
-        return new Choice(null, newer);
+        if (chosen == null) {
+            return new Choice(null, List.of());
+        }
+        UploadOrder order = chosen.order();
+        return new Choice(chosen, recent.stream().filter(record -> record.order().isNewerThan(order)).toList());
     }
-
-    private static final Comparator<RolloutRecord> NEWEST_FIRST = (a, b) -> a.order().isNewerThan(b.order()) ? -1
-            : b.order().isNewerThan(a.order()) ? 1 : 0;
 
     /**
      * Lists the rollout's targets again and writes its document to those whose shadow does not hold it,
@@ -233,18 +222,39 @@ public class JoinWriter {
             throw new SweepRefused("rollout " + id + " is " + record.status()
                     + ": only a SUCCEEDED or PARTIAL rollout is swept (a running one lists its targets itself)", false);
         }
+        return holdingTheSlot(record, role -> {
+            if (!slots.isNewest(slot, record.order())) {
+                throw new SweepRefused("rollout " + id + " is no longer the newest upload for its shadow: "
+                        + "a sweep would write an older object over a newer one", false);
+            }
+            return new Sweep(record, role).run();
+        });
+    }
+
+    /** Work done holding the slot's writer role. */
+    @FunctionalInterface
+    private interface SlotWork<T> {
+        T run(SlotLease.Writer role) throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code work} holding the slot's writer role on behalf of {@code rollout}, and releases it: at
+     * once for the next writer when no write can be in flight any more, otherwise after the fence's grace.
+     */
+    private <T> T holdingTheSlot(RolloutRecord rollout, SlotWork<T> work) throws InterruptedException {
         slotHere.lockInterruptibly();
         try {
-            SlotLease.Writer role = slots.borrow(slot, id, UUID.randomUUID().toString(), record.target(), () -> { });
+            SlotLease.Writer role = slots.borrow(slot, rollout.id(), UUID.randomUUID().toString(), rollout.target(),
+                    () -> { });
             boolean drained = false;
             try {
-                if (!slots.isNewest(slot, record.order())) {
-                    throw new SweepRefused("rollout " + id + " is no longer the newest upload for its shadow: "
-                            + "a sweep would write an older object over a newer one", false);
-                }
-                SweepReport report = new Sweep(record, role).run();
+                T result = work.run(role);
                 drained = true;
-                return report;
+                return result;
+            } catch (SweepRefused | JoinFailed refusedOrDone) {
+                // refused before any write, or failed after its write ended: nothing is in flight
+                drained = true;
+                throw refusedOrDone;
             } finally {
                 slots.release(role, drained);
             }

@@ -66,8 +66,7 @@ class RolloutJoinTest {
     void thingsAddedToTheGroupAfterItsRolloutGetItsObject() {
         String group = group(200);
         var uploaded = upload(s3, config.bucket(), "groups/" + group + "/fw.bin", 5_000, Map.of());
-        RolloutRecord rollout = awaitFinal(store, uploaded, TIMEOUT);
-        assertThat(rollout.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        RolloutRecord rollout = succeeded(uploaded);
         assertThat(rollout.counts().updated()).isEqualTo(200);
 
         List<String> joiners = things(group + "-late", 20);
@@ -91,7 +90,7 @@ class RolloutJoinTest {
         String group = group(200);
         String key = "groups/" + group + "/fw.bin";
         var v1 = upload(s3, config.bucket(), key, 5_000, Map.of());
-        assertThat(awaitFinal(store, v1, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        succeeded(v1);
 
         var v2 = upload(s3, config.bucket(), key, 6_000, Map.of());
         await("v2's rollout writing", TIMEOUT, () -> RolloutFixture.rolloutOf(store, v2)
@@ -114,8 +113,7 @@ class RolloutJoinTest {
     void sweepWritesExactlyTheShadowsResetBehindItsBack() {
         String group = group(120);
         var uploaded = upload(s3, config.bucket(), "groups/" + group + "/fw.bin", 5_000, Map.of());
-        RolloutRecord rollout = awaitFinal(store, uploaded, TIMEOUT);
-        assertThat(rollout.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        RolloutRecord rollout = succeeded(uploaded);
         List<String> members = things(group, 120);
         List<String> reset = new ArrayList<>(members);
         Collections.shuffle(reset);
@@ -214,6 +212,12 @@ class RolloutJoinTest {
         await("the poison message in the DLQ", TIMEOUT, () -> sqs.receiveMessage(r -> r.queueUrl(dlq)
                 .maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream().map(Message::body).anyMatch(poison::equals));
         await("the other events handled", JOIN_TIMEOUT, this::joinQueueEmpty);
+    }
+
+    private RolloutRecord succeeded(RolloutFixture.Uploaded uploaded) {
+        RolloutRecord rollout = awaitFinal(store, uploaded, TIMEOUT);
+        assertThat(rollout.status()).as("rollout %s", rollout).isEqualTo(RolloutStatus.SUCCEEDED);
+        return rollout;
     }
 
     /** A thing group of {@code size} new things. */
