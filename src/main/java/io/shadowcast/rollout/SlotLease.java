@@ -273,12 +273,8 @@ public class SlotLease {
             if (current.writer() == null || current.writerUntil() + takeOverAfter.toMillis() < now) {
                 long sent = System.nanoTime();
                 Map<String, AttributeValue> values = new HashMap<>();
-                values.put(":writer", s(owner));
-                values.put(":writerRollout", s(rolloutId));
-                values.put(":writerTarget", s(target));
-                values.put(":writerUntil", n(now + lease.toMillis()));
-                if (compareAndSet(slot, current, "SET #writer = :writer, #writerRollout = :writerRollout, "
-                        + "#writerTarget = :writerTarget, #writerUntil = :writerUntil", " REMOVE #stopBy", values)) {
+                if (compareAndSet(slot, current, "SET " + setWriter(values, owner, rolloutId, target, now), " REMOVE #stopBy",
+                        values)) {
                     return new Writer(slot, owner, rolloutId, new Fence(sent, lease));
                 }
                 continue;
@@ -349,13 +345,17 @@ public class SlotLease {
 
     private boolean takeWriter(String slot, Slot current, UploadOrder me, String owner, String target, long now) {
         Map<String, AttributeValue> values = newestValues(me);
+        return compareAndSet(slot, current, newestSet(me) + ", " + setWriter(values, owner, me.rolloutId(), target, now),
+                " REMOVE #stopBy" + newestRemove(me, ","), values);
+    }
+
+    /** The SET clause (without {@code SET}) that makes {@code owner} the writer for a lease from {@code now}; fills its values. */
+    private String setWriter(Map<String, AttributeValue> values, String owner, String rolloutId, String target, long now) {
         values.put(":writer", s(owner));
-        values.put(":writerRollout", s(me.rolloutId()));
+        values.put(":writerRollout", s(rolloutId));
         values.put(":writerTarget", s(target));
         values.put(":writerUntil", n(now + lease.toMillis()));
-        return compareAndSet(slot, current, newestSet(me) + ", #writer = :writer, #writerRollout = :writerRollout, "
-                + "#writerTarget = :writerTarget, #writerUntil = :writerUntil", " REMOVE #stopBy" + newestRemove(me, ","),
-                values);
+        return "#writer = :writer, #writerRollout = :writerRollout, #writerTarget = :writerTarget, #writerUntil = :writerUntil";
     }
 
     private boolean queueBehindWriter(String slot, Slot current, UploadOrder me, boolean asksToStop) {
