@@ -1,6 +1,7 @@
 package io.shadowcast.provision;
 
 import io.quarkus.runtime.StartupEvent;
+import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.ProvisionConfig;
 import io.shadowcast.config.RolloutConfig;
@@ -38,6 +39,7 @@ public class Provisioner {
     private final ProvisionConfig config;
     private final RolloutConfig rollout;
     private final PresenceConfig presence;
+    private final JoinConfig join;
     private final S3Client s3;
     private final SqsClient sqs;
     private final SnsClient sns;
@@ -45,9 +47,10 @@ public class Provisioner {
     private final IotClient iot;
     private final IotDataPlaneClient iotData;
 
-    Provisioner(ProvisionConfig config, RolloutConfig rollout, PresenceConfig presence, S3Client s3, SqsClient sqs,
-            SnsClient sns, TableProvisioner tables, IotClient iot, IotDataPlaneClient iotData) {
+    Provisioner(ProvisionConfig config, RolloutConfig rollout, PresenceConfig presence, JoinConfig join, S3Client s3,
+            SqsClient sqs, SnsClient sns, TableProvisioner tables, IotClient iot, IotDataPlaneClient iotData) {
         this.config = config;
+        this.join = join;
         this.rollout = rollout;
         this.presence = presence;
         this.s3 = s3;
@@ -69,6 +72,8 @@ public class Provisioner {
         long started = System.nanoTime();
         String rolloutQueueArn = queueWithDlq(rollout.queue());
         queueWithDlq(presence.queue());
+        // registry events reach it through IoT rules, which emulators store but never run
+        queueWithDlq(join.queue());
         allowBucketToSend(rollout.queue(), rolloutQueueArn, rollout.bucket());
         bucketNotifyingQueue(rollout.bucket(), rolloutQueueArn);
         if (!presence.topic().startsWith("arn:")) {
@@ -79,8 +84,8 @@ public class Provisioner {
         tables.checksTable(presence.table());
         tables.rolloutsTable(rollout.table());
         config.things().orElse(List.of()).forEach(this::thingWithShadow);
-        LOG.infof("Provisioned bucket %s, queues %s and %s (with DLQs), topic %s, tables %s and %s, %d things in %d ms",
-                rollout.bucket(), rollout.queue(), presence.queue(), presence.topic(), presence.table(),
+        LOG.infof("Provisioned bucket %s, queues %s, %s and %s (with DLQs), topic %s, tables %s and %s, %d things in %d ms",
+                rollout.bucket(), rollout.queue(), presence.queue(), join.queue(), presence.topic(), presence.table(),
                 rollout.table(), config.things().map(List::size).orElse(0), (System.nanoTime() - started) / 1_000_000);
     }
 

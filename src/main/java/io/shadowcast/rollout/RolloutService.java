@@ -160,10 +160,7 @@ public class RolloutService {
             keeper.writing(slot);
             boolean drained = false;
             try {
-                ObjectDigest.Digest digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(),
-                        record.eTag(), Map.of());
-                ObjectRef exact = new ObjectRef(record.bucket(), record.key(), record.versionId(), record.eTag());
-                SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
+                SdkBytes payload = documentOf(record);
                 Tally tally = new Tally(record.counts());
                 List<String> stillFailing = new ArrayList<>();
                 for (String thing : record.failedThings()) {
@@ -198,6 +195,14 @@ public class RolloutService {
                     e.getMessage());
             throw e;
         }
+    }
+
+    /** The shadow document of a rollout whose object was read, as its own pass wrote it (with a fresh presigned URL). */
+    public SdkBytes documentOf(RolloutRecord record) {
+        ObjectDigest.Digest digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(),
+                record.eTag(), Map.of());
+        ObjectRef exact = new ObjectRef(record.bucket(), record.key(), record.versionId(), record.eTag());
+        return SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
     }
 
     private RolloutRecord ended(RolloutRecord record, long startedNanos) {

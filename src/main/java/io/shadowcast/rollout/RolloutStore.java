@@ -59,6 +59,8 @@ public class RolloutStore {
     private static final String SKIPPED = "skipped";
     private static final String FAILED = "failed";
     private static final String THROTTLED_RETRIES = "throttledRetries";
+    /** Added to on its own (never part of a checkpoint's SET), so that the rollout's own counts cannot reset it. */
+    private static final String JOINED = "joined";
     private static final String FAILED_THINGS = "failedThings";
     private static final String ENDED_AT = "endedAt";
     private static final String PAGES = "pages";
@@ -233,6 +235,17 @@ public class RolloutStore {
         } catch (ConditionalCheckFailedException notOurs) {
             // taken over, cancelled or finished meanwhile: nothing to give up
         }
+    }
+
+    /**
+     * Counts shadows written for things that joined the rollout's targets after its own pass. An atomic
+     * ADD, without ownership: the writes it counts are made under the shadow slot, not the rollout's lease.
+     */
+    public void addJoined(String id, long written) {
+        dynamo.updateItem(r -> r.tableName(table).key(key(id)).updateExpression("ADD #joined :written")
+                .conditionExpression("attribute_exists(#status)")
+                .expressionAttributeNames(Map.of("#joined", JOINED, "#status", STATUS))
+                .expressionAttributeValues(Map.of(":written", n(written))));
     }
 
     /** Renews the lease of a running rollout. */
@@ -446,7 +459,7 @@ public class RolloutStore {
                 hash,
                 str(item, TARGET),
                 new RolloutCounts(num(item, TARGETS), num(item, UPDATED), num(item, SKIPPED), num(item, FAILED),
-                        num(item, THROTTLED_RETRIES)),
+                        num(item, THROTTLED_RETRIES), num(item, JOINED)),
                 failed,
                 Instant.ofEpochMilli(num(item, RECENT_SORT)),
                 item.containsKey(ENDED_AT) ? Instant.ofEpochMilli(num(item, ENDED_AT)) : null,

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -205,7 +206,7 @@ public class SlotLease {
     }
 
     /** The slot of a shadow: the classic shadow when {@code shadowName} is null. */
-    static String slotOf(String shadowName) {
+    public static String slotOf(String shadowName) {
         return SLOT_PREFIX + Objects.requireNonNullElse(shadowName, "");
     }
 
@@ -252,6 +253,40 @@ public class SlotLease {
             stillWanted.check();
             Thread.sleep(pollEvery.toMillis());
         }
+    }
+
+    /**
+     * Takes the writer role for a short write outside a rollout's own pass (a thing that joined the
+     * targets later, a sweep), on behalf of rollout {@code rolloutId}, without entering the slot: the
+     * newest upload stays as it is. Waits while any rollout writes the slot, so that no such write lands
+     * between the writes of a rollout, and a newer rollout that enters meanwhile waits for it in turn
+     * (the caller checks, holding the role, that its rollout is still the one to write). The caller
+     * renews the role with {@link #renew} if it holds it for long, and always releases it.
+     *
+     * @param target the rollout's targets in words, so that a newer rollout covering them asks it to stop
+     */
+    public Writer borrow(String slot, String rolloutId, String owner, String target, StillWanted stillWanted)
+            throws InterruptedException {
+        while (true) {
+            Slot current = read(slot);
+            long now = clock.millis();
+            if (current.writer() == null || current.writerUntil() + takeOverAfter.toMillis() < now) {
+                long sent = System.nanoTime();
+                Map<String, AttributeValue> values = new HashMap<>();
+                if (compareAndSet(slot, current, "SET " + setWriter(values, owner, rolloutId, target, now), " REMOVE #stopBy",
+                        values)) {
+                    return new Writer(slot, owner, rolloutId, new Fence(sent, lease));
+                }
+                continue;
+            }
+            stillWanted.check();
+            Thread.sleep(pollEvery.toMillis());
+        }
+    }
+
+    /** The rollout of the newest upload that entered the slot, if any did. */
+    public Optional<String> newestRollout(String slot) {
+        return Optional.ofNullable(read(slot).newest()).map(UploadOrder::rolloutId);
     }
 
     /** Extends the writer's lease unless a newer rollout asked it to stop or it lost the slot. */
@@ -310,13 +345,17 @@ public class SlotLease {
 
     private boolean takeWriter(String slot, Slot current, UploadOrder me, String owner, String target, long now) {
         Map<String, AttributeValue> values = newestValues(me);
+        return compareAndSet(slot, current, newestSet(me) + ", " + setWriter(values, owner, me.rolloutId(), target, now),
+                " REMOVE #stopBy" + newestRemove(me, ","), values);
+    }
+
+    /** The SET clause (without {@code SET}) that makes {@code owner} the writer for a lease from {@code now}; fills its values. */
+    private String setWriter(Map<String, AttributeValue> values, String owner, String rolloutId, String target, long now) {
         values.put(":writer", s(owner));
-        values.put(":writerRollout", s(me.rolloutId()));
+        values.put(":writerRollout", s(rolloutId));
         values.put(":writerTarget", s(target));
         values.put(":writerUntil", n(now + lease.toMillis()));
-        return compareAndSet(slot, current, newestSet(me) + ", #writer = :writer, #writerRollout = :writerRollout, "
-                + "#writerTarget = :writerTarget, #writerUntil = :writerUntil", " REMOVE #stopBy" + newestRemove(me, ","),
-                values);
+        return "#writer = :writer, #writerRollout = :writerRollout, #writerTarget = :writerTarget, #writerUntil = :writerUntil";
     }
 
     private boolean queueBehindWriter(String slot, Slot current, UploadOrder me, boolean asksToStop) {

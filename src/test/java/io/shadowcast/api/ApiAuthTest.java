@@ -47,7 +47,8 @@ class ApiAuthTest {
                 r -> r.contentType(ContentType.JSON).body(check).post("/checks"),
                 r -> r.contentType(ContentType.JSON).body(rollout).post("/rollouts"),
                 r -> r.delete("/checks/" + thing),
-                r -> r.delete("/rollouts/no-such-rollout"));
+                r -> r.delete("/rollouts/no-such-rollout"),
+                r -> r.post("/rollouts/no-such-rollout/sweep"));
 
         for (var call : calls) {
             call.apply(given()).then().statusCode(401).contentType(ContentType.JSON)
@@ -64,6 +65,7 @@ class ApiAuthTest {
         authorised().contentType(ContentType.JSON).body(rollout).post("/rollouts").then().statusCode(404)
                 .body("message", notNullValue());
         authorised().delete("/rollouts/no-such-rollout").then().statusCode(404);
+        authorised().post("/rollouts/no-such-rollout/sweep").then().statusCode(404).body("message", notNullValue());
         authorised().delete("/checks/" + thing).then().statusCode(200).body("thingName", equalTo(thing));
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.ProvisionConfig;
 import io.shadowcast.config.RolloutConfig;
@@ -54,7 +55,7 @@ class CloudFormationTemplateTest {
 
     @Test
     void queuesAreNamedAsTheServiceExpectsWithDeadLetterQueues() {
-        for (String queue : List.of("RolloutQueue", "PresenceQueue")) {
+        for (String queue : List.of("RolloutQueue", "PresenceQueue", "JoinQueue")) {
             String dlq = queue.replace("Queue", "DeadLetterQueue");
             Map<String, Object> redrive = map(properties(queue, "AWS::SQS::Queue").get("RedrivePolicy"));
 
@@ -65,6 +66,7 @@ class CloudFormationTemplateTest {
         }
         assertThat(name("RolloutQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(RolloutConfig.class, "queue"));
         assertThat(name("PresenceQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(PresenceConfig.class, "queue"));
+        assertThat(name("JoinQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(JoinConfig.class, "queue"));
         assertThat(String.valueOf(map(parameters.get("MaxReceiveCount")).get("Default")))
                 .isEqualTo(ConfigKeys.defaultOf(ProvisionConfig.class, "maxReceiveCount"));
     }
@@ -105,6 +107,52 @@ class CloudFormationTemplateTest {
         assertThat((String) map(map(lifecycle.get("Properties")).get("TopicRulePayload")).get("Sql"))
                 .contains("'$aws/events/presence/+/+'");
         assertThat(actions(properties("IotRuleRole", "AWS::IAM::Role"))).containsExactly("sqs:SendMessage");
+    }
+
+    @Test
+    void joinRulesSendThingCreatedUpdatedAndAddedToGroupEventsToTheJoinQueue() {
+        Map<String, Object> things = map(properties("ThingJoinRule", "AWS::IoT::TopicRule").get("TopicRulePayload"));
+        Map<String, Object> groups = map(properties("GroupJoinRule", "AWS::IoT::TopicRule").get("TopicRulePayload"));
+
+        assertThat(things.get("Sql")).isEqualTo(
+                "SELECT * FROM '$aws/events/thing/+/+' WHERE operation = 'CREATED' OR operation = 'UPDATED'");
+        assertThat(groups.get("Sql")).isEqualTo("SELECT * FROM '$aws/events/thingGroupMembership/thingGroup/+/thing/+/added'");
+        String thingTopics = topicFilter(things);
+        String groupTopics = topicFilter(groups);
+        assertThat(matches(thingTopics, "$aws/events/thing/dev-1/created")).isTrue();
+        assertThat(matches(thingTopics, "$aws/events/thing/dev-1/updated")).isTrue();
+        assertThat(matches(thingTopics, "$aws/events/thingGroup/line-7/created")).isFalse();
+        assertThat(matches(groupTopics, "$aws/events/thingGroupMembership/thingGroup/line-7/thing/dev-1/added")).isTrue();
+        assertThat(matches(groupTopics, "$aws/events/thingGroupMembership/thingGroup/line-7/thing/dev-1/removed")).isFalse();
+        for (Map<String, Object> rule : List.of(things, groups)) {
+            assertThat(map(map(list(rule.get("Actions")).get(0)).get("Sqs")))
+                    .containsEntry("QueueUrl", Map.of("Ref", "JoinQueue")).containsEntry("UseBase64", false)
+                    .containsEntry("RoleArn", Map.of("Fn::GetAtt", List.of("IotRuleRole", "Arn")));
+            assertThat(map(map(rule.get("ErrorAction")).get("Sqs"))).containsEntry("QueueUrl", Map.of("Ref", "JoinDeadLetterQueue"));
+        }
+        assertThat(resources(properties("IotRuleRole", "AWS::IAM::Role")))
+                .contains(Map.of("Fn::GetAtt", List.of("JoinQueue", "Arn")), Map.of("Fn::GetAtt", List.of("JoinDeadLetterQueue", "Arn")));
+    }
+
+    private static String topicFilter(Map<String, Object> rule) {
+        Matcher from = Pattern.compile("FROM '([^']+)'").matcher((String) rule.get("Sql"));
+        assertThat(from.find()).isTrue();
+        return from.group(1);
+    }
+
+    /** MQTT topic filter matching: {@code +} is one level, {@code #} the rest. */
+    private static boolean matches(String filter, String topic) {
+        String[] f = filter.split("/", -1);
+        String[] t = topic.split("/", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) {
+                return true;
+            }
+            if (i >= t.length || !(f[i].equals("+") || f[i].equals(t[i]))) {
+                return false;
+            }
+        }
+        return f.length == t.length;
     }
 
     @Test
@@ -149,7 +197,13 @@ class CloudFormationTemplateTest {
         assertThat(actionsOf(statements.get("ConsumeQueues"))).containsExactlyInAnyOrder("sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl");
         assertThat(list(statements.get("ConsumeQueues").get("Resource"))).containsExactlyInAnyOrder(
-                Map.of("Fn::GetAtt", List.of("RolloutQueue", "Arn")), Map.of("Fn::GetAtt", List.of("PresenceQueue", "Arn")));
+                Map.of("Fn::GetAtt", List.of("RolloutQueue", "Arn")), Map.of("Fn::GetAtt", List.of("PresenceQueue", "Arn")),
+                Map.of("Fn::GetAtt", List.of("JoinQueue", "Arn")));
+        assertThat(actionsOf(statements.get("DescribeJoiningThings"))).containsExactlyInAnyOrder("iot:DescribeThing",
+                "iot:ListThingGroupsForThing");
+        assertThat(sub(statements.get("DescribeJoiningThings").get("Resource"))).endsWith(":thing/*");
+        assertThat(actionsOf(statements.get("DescribeGroupsOfJoiningThings"))).containsExactly("iot:DescribeThingGroup");
+        assertThat(sub(statements.get("DescribeGroupsOfJoiningThings").get("Resource"))).endsWith(":thinggroup/*");
         assertThat(actionsOf(statements.get("UseTables"))).contains("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable");
         assertThat(list(statements.get("UseTables").get("Resource")).stream()
@@ -241,6 +295,18 @@ class CloudFormationTemplateTest {
             }
         }
         return actions;
+    }
+
+    /** The Resource entries of every statement of a role's inline policies. */
+    private static List<Object> resources(Map<String, Object> role) {
+        List<Object> resources = new ArrayList<>();
+        for (Object policy : list(role.get("Policies"))) {
+            for (Object statement : list(map(map(policy).get("PolicyDocument")).get("Statement"))) {
+                Object resource = map(statement).get("Resource");
+                resources.addAll(resource instanceof List<?> many ? many : List.of(resource));
+            }
+        }
+        return resources;
     }
 
     private static List<String> actionsOf(Map<String, Object> statement) {

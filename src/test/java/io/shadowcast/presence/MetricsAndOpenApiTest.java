@@ -97,6 +97,7 @@ class MetricsAndOpenApiTest {
         given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .body("paths", hasKey("/rollouts"))
                 .body("paths", hasKey("/rollouts/{id}"))
+                .body("paths", hasKey("/rollouts/{id}/sweep"))
                 .body("paths", hasKey("/checks"))
                 .body("paths", hasKey("/checks/{thingName}"));
         given().get("/q/swagger-ui/").then().statusCode(200);

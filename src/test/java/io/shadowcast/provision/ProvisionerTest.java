@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.testing.ConsumersOff;
@@ -30,6 +31,7 @@ class ProvisionerTest {
     @Inject IotDataPlaneClient iotData;
     @Inject RolloutConfig rollout;
     @Inject PresenceConfig presence;
+    @Inject JoinConfig join;
 
     @Test
     void secondRunChangesNothing() {
@@ -39,7 +41,8 @@ class ProvisionerTest {
 
         assertThat(snapshot()).isEqualTo(before);
         assertThat(before.notifications()).hasSize(1);
-        assertThat(before.queues()).contains(rollout.queue(), rollout.queue() + "-dlq", presence.queue(), presence.queue() + "-dlq");
+        assertThat(before.queues()).contains(rollout.queue(), rollout.queue() + "-dlq", presence.queue(), presence.queue() + "-dlq",
+                join.queue(), join.queue() + "-dlq");
         assertThat(before.topics()).hasSize(1);
         assertThat(before.tables()).contains(rollout.table(), presence.table());
     }
