@@ -292,15 +292,25 @@ public class CheckStore {
     }
 
     /**
-     * Removes a verified check, on condition that it is still for the same disconnect: a newer
-     * disconnect (or a connect) that arrived while it was verified survives. False when it did.
+     * Ends a verified check, on condition that it is still for the same disconnect: a newer
+     * disconnect (or a connect) that arrived while it was verified survives. False when it did. The check
+     * leaves the due index; its disconnect stays recorded so that a redelivered event is stale.
      */
     public boolean finish(PendingCheck check) {
+        // The item stays as a mark of the disconnect it alerted on (out of the due index, gone after the
+        // retention): SQS delivers at least once, and the same event coming back must find it and change nothing.
+        Map<String, String> names = new HashMap<>(Map.of("#d", DISCONNECTED_AT, "#e", EXPIRES_AT, "#due", DUE_AT,
+                "#shard", DUE_SHARD, "#reason", REASON, "#claims", CLAIMS, "#status", STATUS));
+        names.putAll(Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE,
+                "#areason", ALERT_REASON));
         try {
-            dynamo.deleteItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
-                    .conditionExpression("#d = :ts")
-                    .expressionAttributeNames(Map.of("#d", DISCONNECTED_AT))
-                    .expressionAttributeValues(Map.of(":ts", n(check.disconnectedAt().toEpochMilli()))));
+            dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
+                    .updateExpression("SET #e = :exp REMOVE #due, #shard, #reason, #claims, #status, #owner, #aclaim, "
+                            + "#deadline, #areason")
+                    .conditionExpression("#d = :ts AND attribute_exists(#due)")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(Map.of(":ts", n(check.disconnectedAt().toEpochMilli()),
+                            ":exp", n(check.disconnectedAt().plus(settings.retention()).getEpochSecond()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;

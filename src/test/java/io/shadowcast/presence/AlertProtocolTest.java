@@ -110,6 +110,29 @@ class AlertProtocolTest {
     }
 
     @Test
+    void aDisconnectEventDeliveredAgainAfterItsAlertIsNotAlertedTwice() {
+        String thing = PresenceFixture.uniqueThing("redelivered");
+        fixture.thingReporting(thing, false);
+        Instant disconnectedAt = clock.instant();
+        store.schedule(thing, disconnectedAt, CheckSource.SHADOW, Optional.empty());
+        poller = new DuePoller(store, new ShadowVerifier(iotData, json), protocol, counters, POLLING, clock);
+        clock.advance(SETTINGS.grace().plusSeconds(1));
+        assertThat(poller.poll().notified()).isEqualTo(1);
+
+        // SQS delivers at least once: the same event comes back after the check was alerted and finished
+        assertThat(store.schedule(thing, disconnectedAt, CheckSource.SHADOW, Optional.empty()))
+                .as("the same disconnect again").isEqualTo(CheckStore.ScheduleOutcome.STALE);
+        clock.advance(SETTINGS.grace().plusSeconds(1));
+        poller.poll();
+
+        assertThat(fixture.alertsFor(alerts, thing)).as("alerts for one disconnect").hasSize(1);
+        Instant later = disconnectedAt.plusSeconds(30);
+        assertThat(store.schedule(thing, later, CheckSource.SHADOW, Optional.empty()))
+                .as("a newer disconnect is still watched").isEqualTo(CheckStore.ScheduleOutcome.SCHEDULED);
+        store.cancel(thing); // the table is shared by the tests of this class
+    }
+
+    @Test
     void aConnectWhileTheAlertIsPublishedGetsItsRecoveryNoticeOnce() {
         String thing = PresenceFixture.uniqueThing("during");
         Instant disconnectedAt = clock.instant();
