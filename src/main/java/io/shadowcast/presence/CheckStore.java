@@ -63,6 +63,16 @@ public class CheckStore {
     static final String ALERT_CLAIM = "alertClaim";
     static final String ALERT_DEADLINE = "alertDeadline";
     static final String ALERT_REASON = "alertReason";
+
+    /**
+     * What makes an item a pending check (in the due index, claimed, being alerted on): removed together
+     * when the check ends, by a connect or by a finished verification.
+     */
+    private static final String PENDING_STATE = "#due, #shard, #reason, #claims, #status, #owner, #aclaim, #deadline, #areason";
+    private static final Map<String, String> PENDING_STATE_NAMES = Map.of("#due", DUE_AT, "#shard", DUE_SHARD,
+            "#reason", REASON, "#claims", CLAIMS, "#status", STATUS, "#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM,
+            "#deadline", ALERT_DEADLINE, "#areason", ALERT_REASON);
+
     static final String MESSAGE_ID = "messageId";
     /** The bookkeeping item that remembers the largest shard count any replica polled with. */
     static final String SHARDS_KEY = "#shards";
@@ -205,17 +215,14 @@ public class CheckStore {
         Condition newer = EventOrder.recordedBefore(DISCONNECTED_AT, stamp, false, "d")
                 .and(EventOrder.recordedBefore(CONNECTED_AT, stamp, false, "c"));
         Map<String, String> names = new HashMap<>(newer.names());
-        names.putAll(Map.of("#conn", CONNECTED_AT, "#e", EXPIRES_AT, "#dis", DISCONNECTED_AT, "#due", DUE_AT,
-                "#shard", DUE_SHARD, "#src", SOURCE, "#reason", REASON, "#created", CREATED_AT, "#claims", CLAIMS,
-                "#status", STATUS));
-        names.putAll(Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE,
-                "#areason", ALERT_REASON, "#client", EventOrder.CLIENT_ID, "#version", EventOrder.VERSION));
+        names.putAll(PENDING_STATE_NAMES);
+        names.putAll(Map.of("#conn", CONNECTED_AT, "#e", EXPIRES_AT, "#dis", DISCONNECTED_AT, "#src", SOURCE,
+                "#created", CREATED_AT, "#client", EventOrder.CLIENT_ID, "#version", EventOrder.VERSION));
         Map<String, AttributeValue> values = new HashMap<>(newer.values());
         values.put(":at", n(connectedAt.toEpochMilli()));
         values.put(":exp", n(connectedAt.plus(settings.retention()).getEpochSecond()));
         StringBuilder set = new StringBuilder("SET #conn = :at, #e = :exp");
-        StringBuilder remove = new StringBuilder(" REMOVE #dis, #due, #shard, #src, #reason, #created, #claims, #status, "
-                + "#owner, #aclaim, #deadline, #areason");
+        StringBuilder remove = new StringBuilder(" REMOVE #dis, #src, #created, " + PENDING_STATE);
         if (stamp.versioned()) {
             set.append(", #client = :client, #version = :version");
             values.put(":client", s(stamp.clientId().get()));
@@ -299,14 +306,11 @@ public class CheckStore {
     public boolean finish(PendingCheck check) {
         // The item stays as a mark of the disconnect it alerted on (out of the due index, gone after the
         // retention): SQS delivers at least once, and the same event coming back must find it and change nothing.
-        Map<String, String> names = new HashMap<>(Map.of("#d", DISCONNECTED_AT, "#e", EXPIRES_AT, "#due", DUE_AT,
-                "#shard", DUE_SHARD, "#reason", REASON, "#claims", CLAIMS, "#status", STATUS));
-        names.putAll(Map.of("#owner", ALERT_OWNER, "#aclaim", ALERT_CLAIM, "#deadline", ALERT_DEADLINE,
-                "#areason", ALERT_REASON));
+        Map<String, String> names = new HashMap<>(PENDING_STATE_NAMES);
+        names.putAll(Map.of("#d", DISCONNECTED_AT, "#e", EXPIRES_AT));
         try {
             dynamo.updateItem(r -> r.tableName(settings.table()).key(Map.of(CHECK_KEY, s(check.thingName())))
-                    .updateExpression("SET #e = :exp REMOVE #due, #shard, #reason, #claims, #status, #owner, #aclaim, "
-                            + "#deadline, #areason")
+                    .updateExpression("SET #e = :exp REMOVE " + PENDING_STATE)
                     .conditionExpression("#d = :ts AND attribute_exists(#due)")
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(Map.of(":ts", n(check.disconnectedAt().toEpochMilli()),
