@@ -41,7 +41,6 @@ public class RolloutService {
     private final RolloutConfig config;
     private final TargetRule targets;
     private final ShadowPayload payloads;
-    private final ExecutorService pool;
     private final ExecutorService pageReader;
     private final FanOut fanOut;
     private final Duration heartbeat;
@@ -66,15 +65,13 @@ public class RolloutService {
         this.heartbeat = config.lease().dividedBy(3);
         this.renewEvery = SlotLease.renewEvery(config.lease());
         this.leaseScheduler = Executors.newScheduledThreadPool(2, DaemonThreads.named("rollout-lease"));
-        this.pool = Executors.newFixedThreadPool(config.concurrency(), DaemonThreads.named("rollout-writer"));
         this.pageReader = Executors.newCachedThreadPool(DaemonThreads.named("rollout-pages"));
-        this.fanOut = new FanOut(pool, pageReader, config.concurrency(),
+        this.fanOut = new FanOut(pageReader, writer::inFlightLimit,
                 new AbortPolicy(config.abort().failurePercent(), config.abort().minAttempts()), heartbeat);
     }
 
     @PreDestroy
     void stop() {
-        pool.shutdownNow();
         pageReader.shutdownNow();
         leaseScheduler.shutdownNow();
     }
@@ -260,7 +257,7 @@ public class RolloutService {
                     config.maxRate(), shadowName == null ? "" : ", shadow " + shadowName);
             long started = System.nanoTime();
             FanOut.Result result = fanOut.run(start, token -> things.page(targeting, token),
-                    thing -> writer.write(thing, shadowName, payload, slot.fence()),
+                    thing -> writer.writeAsync(thing, shadowName, payload, slot.fence()),
                     new Progress(id, owner, cancelled, keeper));
             drained = true;
             return finish(id, owner, object, result, started);

@@ -1,12 +1,11 @@
 package io.shadowcast.rollout;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Paces requests to a rate per second. Callers reserve a token and sleep until it is theirs, so
- * concurrent callers queue up in order instead of spinning; the bucket may go into debt by as many
- * tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
+ * Paces requests to a rate per second. Callers reserve a token and wait (on a timer) until it is
+ * theirs, so concurrent callers queue up in order instead of spinning; the bucket may go into debt by
+ * as many tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
  * on purpose: the account quota on the other side is a token bucket too, and a large client burst
  * would be answered with throttling.
  */
@@ -34,14 +33,6 @@ public final class TokenBucket {
         refill();
         tokens -= 1;
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * NANOS_PER_SECOND);
-    }
-
-    /** Reserves a token and sleeps until it is due. */
-    public void acquire() throws InterruptedException {
-        long wait = reserve();
-        if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-        }
     }
 
     public synchronized void setRate(double ratePerSecond) {
