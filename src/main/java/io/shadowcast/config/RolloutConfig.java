@@ -39,6 +39,17 @@ public interface RolloutConfig {
     @WithDefault("1000")
     int concurrency();
 
+    /** The asynchronous HTTP client of the shadow writes (see docs/rollout.md, "Throughput"). */
+    @WithDefault("crt")
+    HttpClient httpClient();
+
+    enum HttpClient {
+        /** The SDK's Netty client. */
+        NETTY,
+        /** The AWS Common Runtime client (native code, its own event loop). */
+        CRT
+    }
+
     /** Named shadow to write; unset writes the classic (unnamed) shadow. */
     Optional<String> shadowName();
 

@@ -284,9 +284,9 @@ public class RolloutService {
         RolloutRecord finished = store.finish(id, owner, status, reason, counts, result.failedThings());
         double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
         LOG.infof("Rollout %s of %s ended %s%s: %d targets, %d updated, %d skipped, %d failed, %d throttled retries "
-                + "in %.1f s (%.0f updates/s)", id, object.url(), finished.status(),
+                + "in %.1f s (%.0f updates/s; %s)", id, object.url(), finished.status(),
                 reason == null ? "" : " (" + reason + ")", counts.targets(), counts.updated(), counts.skipped(),
-                counts.failed(), counts.throttledRetries(), seconds, counts.updated() / seconds);
+                counts.failed(), counts.throttledRetries(), seconds, counts.updated() / seconds, writer.pacing());
         return finished;
     }
 

@@ -4,6 +4,7 @@ import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -16,6 +17,8 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneAsyncClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
@@ -27,8 +30,8 @@ import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundExcept
  * <p>Every attempt, retries included, first takes a token from the shared {@link AdaptiveRate}: the
  * quota is account-wide, so all rollouts of this replica draw from one bucket. A token that is not due
  * yet, a retry's backoff and a late lease renewal are waited out on a timer, not by a blocked thread;
- * the request itself goes through the SDK's asynchronous client on Netty, whose event loop completes
- * it. Throttling, 5xx and I/O errors are retried by the one {@link RetryPolicy} (exponential backoff
+ * the request itself goes through the SDK's asynchronous client (on the AWS CRT HTTP client by default,
+ * Netty by configuration), whose event loop completes it. Throttling, 5xx and I/O errors are retried by the one {@link RetryPolicy} (exponential backoff
  * with jitter, a bounded number of times); the SDK's own retries are off so that every throttled
  * response is seen (and slows the rate). ResourceNotFound means the thing is gone: skipped. Any other
  * 4xx is a failure of that thing, not retried. The round trips feed the {@link InFlightLimit}.
@@ -61,17 +64,15 @@ public class ShadowWriter {
 
     /**
      * An asynchronous client like the application's (same endpoint, region and credentials) with the
-     * SDK's retries off, on Netty with a connection for each write the fan-out may keep in flight.
-     * Responses complete on the event loop: what runs on them (counting, handing out the next write)
+     * SDK's retries off, on the configured HTTP client with a connection for each write the fan-out may
+     * keep in flight. Responses complete on the client's event loop: what runs on them (counting, handing out the next write)
      * is short and never blocks. Each attempt is bounded, so that an attempt started while the writer's
      * fence was open ends before the slot can be handed to the next rollout (see {@link SlotLease}).
      */
     private static IotDataPlaneAsyncClient asyncWithoutRetries(IotDataPlaneClient client, RolloutConfig config) {
         var settings = client.serviceClientConfiguration();
         var builder = IotDataPlaneAsyncClient.builder()
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-                        .maxConcurrency(config.concurrency())
-                        .maxPendingConnectionAcquires(Math.max(10_000, config.concurrency())))
+                .httpClientBuilder(httpClient(config))
                 .region(settings.region())
                 .credentialsProvider(settings.credentialsProvider())
                 .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
@@ -80,6 +81,15 @@ public class ShadowWriter {
                         .apiCallAttemptTimeout(config.writeAttemptTimeout()));
         settings.endpointOverride().ifPresent(builder::endpointOverride);
         return builder.build();
+    }
+
+    private static SdkAsyncHttpClient.Builder<?> httpClient(RolloutConfig config) {
+        return switch (config.httpClient()) {
+            case NETTY -> NettyNioAsyncHttpClient.builder()
+                    .maxConcurrency(config.concurrency())
+                    .maxPendingConnectionAcquires(Math.max(10_000, config.concurrency()));
+            case CRT -> AwsCrtAsyncHttpClient.builder().maxConcurrency(config.concurrency());
+        };
     }
 
     @PreDestroy
@@ -91,6 +101,12 @@ public class ShadowWriter {
     /** Writes in flight the fan-out should keep to reach the current rate (see {@link InFlightLimit}). */
     public int inFlightLimit() {
         return inFlight.limit();
+    }
+
+    /** The pacing as it stands, for the logs: rate, observed round trip and in-flight limit. */
+    public String pacing() {
+        return String.format(Locale.ROOT, "now %.0f updates/s allowed, round trip %.0f ms, up to %d in flight",
+                rate.rate(), inFlight.roundTripSeconds() * 1000, inFlight.limit());
     }
 
     /**
