@@ -32,7 +32,8 @@ import org.jboss.logging.Logger;
  * <p>Memory stays flat with fleet size: the next page is read while the current one is handed out
  * (so the writes never wait for a listing), and no further page is read until the current one is
  * fully handed out. Names alive at any time: at most two pages plus the writes in flight. A page is
- * committed (its checkpoint saved) once every write of it and of the pages before it has an outcome;
+ * committed once every write of it and of the pages before it has an outcome, and its checkpoint saved
+ * if the last save is {@code checkpointEvery} old (a resume repeats at most that much writing);
  * a slow page holds back at most {@link #MAX_OPEN_PAGES} pages before the fan-out waits for it.
  *
  * <p>The checkpoint is the token of the first page not yet committed, together with the counts of
@@ -104,12 +105,16 @@ final class FanOut {
     private final IntSupplier inFlightLimit;
     private final AbortPolicy abort;
     private final Duration heartbeatEvery;
+    private final Duration checkpointEvery;
 
     /**
      * @param reader        reads the next page of targets ahead of time
      * @param inFlightLimit how many writes may be in flight now; asked before each write
+     * @param checkpointEvery the least time between two saved checkpoints (the last page is always saved)
      */
-    FanOut(Executor reader, IntSupplier inFlightLimit, AbortPolicy abort, Duration heartbeatEvery) {
+    FanOut(Executor reader, IntSupplier inFlightLimit, AbortPolicy abort, Duration heartbeatEvery,
+            Duration checkpointEvery) {
+        this.checkpointEvery = checkpointEvery;
         this.reader = reader;
         this.inFlightLimit = inFlightLimit;
         this.abort = abort;
@@ -137,6 +142,7 @@ final class FanOut {
         private RolloutCounts committed;
         private int committedPages;
         private long lastHeartbeat = System.nanoTime();
+        private long lastSaved = System.nanoTime();
 
         Run(Checkpoint start, Pages pages, Writer writer, Progress progress) {
             this.pages = pages;
@@ -284,8 +290,14 @@ final class FanOut {
                     committedFailed.add(thing);
                 }
             }
-            progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
-            lastHeartbeat = System.nanoTime();
+            long now = System.nanoTime();
+            // the last page is always saved; the others at most every checkpointEvery, so that saving
+            // (a table write) does not hold up the hand-out at thousands of writes a second
+            if (work.nextToken == null || now - lastSaved >= checkpointEvery.toNanos()) {
+                progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
+                lastSaved = System.nanoTime();
+                lastHeartbeat = lastSaved;
+            }
         }
 
         /** After a stop: lets the writes already started finish so that the final counts are exact. */

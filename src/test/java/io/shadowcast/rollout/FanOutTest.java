@@ -22,7 +22,7 @@ class FanOutTest {
     private static final int PAGE = 250;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
     private final ExecutorService reader = Executors.newCachedThreadPool();
-    private final FanOut fanOut = new FanOut(reader, () -> 8, new AbortPolicy(50, 100), Duration.ofMillis(50));
+    private final FanOut fanOut = new FanOut(reader, () -> 8, new AbortPolicy(50, 100), Duration.ofMillis(50), Duration.ZERO);
 
     @AfterEach
     void stop() {
@@ -50,6 +50,22 @@ class FanOutTest {
                 .containsExactly(250L, 500L, 750L, 1000L, 1010L);
         assertThat(progress.checkpoints.get(4).counts()).isEqualTo(result.counts());
         assertThat(progress.checkpoints).extracting(FanOut.Checkpoint::pages).containsExactly(1, 2, 3, 4, 5);
+    }
+
+    @Test
+    void checkpointsAreSavedAtMostEveryIntervalAndTheLastPageAlways() throws Exception {
+        FanOut spaced = new FanOut(reader, () -> 8, new AbortPolicy(50, 100), Duration.ofMillis(50), Duration.ofHours(1));
+        Recorder progress = new Recorder();
+
+        var result = spaced.run(FanOut.Checkpoint.START, new Fleet(1_010)::page,
+                onPool(thing -> WriteResult.updated(thing, 0)), progress);
+
+        assertThat(result.counts().updated()).isEqualTo(1_010);
+        assertThat(progress.checkpoints).singleElement().satisfies(last -> {
+            assertThat(last.token()).isNull();
+            assertThat(last.pages()).isEqualTo(5);
+            assertThat(last.counts()).isEqualTo(result.counts());
+        });
     }
 
     @Test
@@ -100,7 +116,7 @@ class FanOutTest {
 
     @Test
     void keepsTheFirstHundredFailedNames() throws Exception {
-        FanOut neverAborts = new FanOut(reader, () -> 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
+        FanOut neverAborts = new FanOut(reader, () -> 8, new AbortPolicy(100, 0), Duration.ofMillis(50), Duration.ZERO);
 
         var result = neverAborts.run(FanOut.Checkpoint.START, new Fleet(600)::page,
                 onPool(thing -> WriteResult.failed(thing, 0)), new Recorder());
