@@ -32,9 +32,23 @@ public interface RolloutConfig {
     @WithDefault("500")
     double maxRate();
 
-    /** Shadow updates in flight at once (needs about max-rate × round-trip time to reach max-rate). */
-    @WithDefault("32")
+    /**
+     * The most shadow updates in flight at once. The fan-out keeps about max-rate × observed round trip
+     * (with headroom) in flight by itself; this only caps it, and sizes the HTTP connection pool.
+     */
+    @WithDefault("1000")
     int concurrency();
+
+    /** The asynchronous HTTP client of the shadow writes (see docs/rollout.md, "Throughput"). */
+    @WithDefault("crt")
+    HttpClient httpClient();
+
+    enum HttpClient {
+        /** The SDK's Netty client. */
+        NETTY,
+        /** The AWS Common Runtime client (native code, its own event loop). */
+        CRT
+    }
 
     /** Named shadow to write; unset writes the classic (unnamed) shadow. */
     Optional<String> shadowName();

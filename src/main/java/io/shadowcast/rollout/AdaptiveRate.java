@@ -32,8 +32,9 @@ public final class AdaptiveRate {
         bucket.setRate(maxRate);
     }
 
-    public void acquire() throws InterruptedException {
-        bucket.acquire();
+    /** Takes a token and returns how many nanoseconds the caller must wait before using it. */
+    public long reserve() {
+        return bucket.reserve();
     }
 
     public synchronized void onThrottled() {

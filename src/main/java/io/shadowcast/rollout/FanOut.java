@@ -8,22 +8,32 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
 import org.jboss.logging.Logger;
 
 /**
  * Streams pages of thing names into concurrent shadow writes.
  *
+ * <p>The writes are asynchronous: a write in flight holds a permit, not a thread. How many permits there
+ * are is asked before each write ({@link InFlightLimit}: the rate times the observed round trip, with
+ * headroom, capped by {@code concurrency}), so the fan-out follows the rate and the latency as they change.
+ *
  * <p>Memory stays flat with fleet size: the next page is read while the current one is handed out
- * (so the writers never wait for a listing), and no further page is read until the current one is
- * fully handed out. Names alive at any time: at most two pages plus the writes handed out. A page is
- * committed (its checkpoint saved) once every write of it and of the pages before it has an outcome;
+ * (so the writes never wait for a listing), and no further page is read until the current one is
+ * fully handed out. Names alive at any time: at most two pages plus the writes in flight. A page is
+ * committed once every write of it and of the pages before it has an outcome, and its checkpoint saved
+ * if the last save is {@code checkpointEvery} old (a resume repeats at most that much writing);
  * a slow page holds back at most {@link #MAX_OPEN_PAGES} pages before the fan-out waits for it.
  *
  * <p>The checkpoint is the token of the first page not yet committed, together with the counts of
@@ -36,12 +46,6 @@ final class FanOut {
 
     static final int MAX_FAILED_NAMES = 100;
 
-    /**
-     * Writes handed out per writer thread: one running and one queued, so that a writer finds its next
-     * write waiting instead of idling until this thread is scheduled to hand it one.
-     */
-    static final int QUEUED_PER_WRITER = 2;
-
     /** Pages handed out but not yet committed; beyond this the fan-out waits for the oldest. */
     static final int MAX_OPEN_PAGES = 2;
 
@@ -51,10 +55,13 @@ final class FanOut {
         ThingPage fetch(String token);
     }
 
-    /** Writes one thing's shadow, with its retries; throws {@link RolloutStoppedException} when it may no longer write. */
+    /**
+     * Starts one thing's shadow write, with its retries; the stage completes with the outcome, or with
+     * {@link RolloutStoppedException} when the rollout may no longer write.
+     */
     @FunctionalInterface
     interface Writer {
-        WriteResult write(String thing) throws InterruptedException;
+        CompletionStage<WriteResult> write(String thing);
     }
 
     /** What the fan-out reports while it runs. */
@@ -94,20 +101,22 @@ final class FanOut {
     private record Stop(Ending ending, String reason) {
     }
 
-    private final Executor executor;
     private final Executor reader;
-    private final int handedOut;
+    private final IntSupplier inFlightLimit;
     private final AbortPolicy abort;
     private final Duration heartbeatEvery;
+    private final Duration checkpointEvery;
 
     /**
-     * @param executor runs the writes, {@code concurrency} at a time (its queue holds as many again)
-     * @param reader   reads the next page of targets ahead of time
+     * @param reader        reads the next page of targets ahead of time
+     * @param inFlightLimit how many writes may be in flight now; asked before each write
+     * @param checkpointEvery the least time between two saved checkpoints (the last page is always saved)
      */
-    FanOut(Executor executor, Executor reader, int concurrency, AbortPolicy abort, Duration heartbeatEvery) {
-        this.executor = executor;
+    FanOut(Executor reader, IntSupplier inFlightLimit, AbortPolicy abort, Duration heartbeatEvery,
+            Duration checkpointEvery) {
+        this.checkpointEvery = checkpointEvery;
         this.reader = reader;
-        this.handedOut = concurrency * QUEUED_PER_WRITER;
+        this.inFlightLimit = inFlightLimit;
         this.abort = abort;
         this.heartbeatEvery = heartbeatEvery;
     }
@@ -122,7 +131,7 @@ final class FanOut {
         private final Pages pages;
         private final Writer writer;
         private final Progress progress;
-        private final Semaphore slots = new Semaphore(handedOut);
+        private final Permits permits = new Permits(inFlightLimit);
         private final Tally live;
         /** Failed names of every write so far: the final list. */
         private final Set<String> failedThings;
@@ -133,6 +142,7 @@ final class FanOut {
         private RolloutCounts committed;
         private int committedPages;
         private long lastHeartbeat = System.nanoTime();
+        private long lastSaved = System.nanoTime();
 
         Run(Checkpoint start, Pages pages, Writer writer, Progress progress) {
             this.pages = pages;
@@ -226,30 +236,29 @@ final class FanOut {
         }
 
         private void submit(String thing, PageWork work) throws InterruptedException {
-            while (!slots.tryAcquire(heartbeatMillis(), TimeUnit.MILLISECONDS)) {
+            while (!permits.acquire(heartbeatMillis())) {
                 heartbeatIfDue();
             }
             heartbeatIfDue();
             live.target();
-            executor.execute(() -> {
-                WriteResult result;
+            CompletionStage<WriteResult> write;
+            try {
+                write = writer.write(thing);
+            } catch (RuntimeException e) {
+                write = CompletableFuture.failedFuture(e);
+            }
+            write.whenComplete((result, error) -> {
                 try {
-                    result = writer.write(thing);
-                } catch (RolloutStoppedException refused) {
-                    work.refused();
-                    slots.release();
-                    return;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    result = WriteResult.failed(thing, 0);
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "Shadow update of %s failed", thing);
-                    result = WriteResult.failed(thing, 0);
-                }
-                try {
-                    record(result, work);
+                    if (error == null) {
+                        record(result, work);
+                    } else if (unwrap(error) instanceof RolloutStoppedException) {
+                        work.refused();
+                    } else {
+                        LOG.warnf(unwrap(error), "Shadow update of %s failed", thing);
+                        record(WriteResult.failed(thing, 0), work);
+                    }
                 } finally {
-                    slots.release();
+                    permits.release();
                 }
             });
         }
@@ -281,16 +290,21 @@ final class FanOut {
                     committedFailed.add(thing);
                 }
             }
-            progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
-            lastHeartbeat = System.nanoTime();
+            long now = System.nanoTime();
+            // the last page is always saved; the others at most every checkpointEvery, so that saving
+            // (a table write) does not hold up the hand-out at thousands of writes a second
+            if (work.nextToken == null || now - lastSaved >= checkpointEvery.toNanos()) {
+                progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
+                lastSaved = System.nanoTime();
+                lastHeartbeat = lastSaved;
+            }
         }
 
         /** After a stop: lets the writes already started finish so that the final counts are exact. */
         private void awaitInFlight() throws InterruptedException {
-            while (!slots.tryAcquire(handedOut, heartbeatMillis(), TimeUnit.MILLISECONDS)) {
+            while (!permits.awaitNone(heartbeatMillis())) {
                 heartbeatIfDue();
             }
-            slots.release(handedOut);
         }
 
         private void heartbeatIfDue() {
@@ -308,6 +322,74 @@ final class FanOut {
         private List<String> failedList() {
             synchronized (failedThings) {
                 return new ArrayList<>(failedThings);
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** Places for writes in flight, as many as the limit says at the moment each write asks. */
+    private static final class Permits {
+
+        private final IntSupplier limit;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private int inFlight;
+
+        Permits(IntSupplier limit) {
+            this.limit = limit;
+        }
+
+        /** False when no place came free within the time given. */
+        boolean acquire(long millis) throws InterruptedException {
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            int max = limit.getAsInt();
+            lock.lock();
+            try {
+                while (inFlight >= max) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    changed.awaitNanos(left);
+                }
+                inFlight++;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void release() {
+            lock.lock();
+            try {
+                inFlight--;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Waits until no write is in flight; false when some still were after the time given. */
+        boolean awaitNone(long millis) throws InterruptedException {
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            lock.lock();
+            try {
+                while (inFlight > 0) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    changed.awaitNanos(left);
+                }
+                return true;
+            } finally {
+                lock.unlock();
             }
         }
     }

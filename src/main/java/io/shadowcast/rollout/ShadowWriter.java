@@ -1,136 +1,239 @@
 package io.shadowcast.rollout;
 
+import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.RolloutConfig;
-import io.smallrye.faulttolerance.api.Guard;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
-import java.time.temporal.ChronoUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.services.iotdataplane.IotDataPlaneAsyncClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundException;
 
 /**
- * Writes one thing's shadow, paced and retried.
+ * Writes things' shadows, paced and retried, without a thread per write.
  *
  * <p>Every attempt, retries included, first takes a token from the shared {@link AdaptiveRate}: the
- * quota is account-wide, so all rollouts of this replica draw from one bucket. Throttling, 5xx and
- * I/O errors are retried by a SmallRye Fault Tolerance guard with exponential backoff and jitter, a
- * bounded number of times; the SDK's own retries are turned off for these calls so that there is one
- * retry policy and every throttled response is seen (and slows the rate). ResourceNotFound means the
- * thing is gone: skipped. Any other 4xx is a failure of that thing, not retried.
+ * quota is account-wide, so all rollouts of this replica draw from one bucket. A token that is not due
+ * yet, a retry's backoff and a late lease renewal are waited out on a timer, not by a blocked thread;
+ * the request itself goes through the SDK's asynchronous client (on the AWS CRT HTTP client by default,
+ * Netty by configuration), whose event loop completes it. Throttling, 5xx and I/O errors are retried by the one {@link RetryPolicy} (exponential backoff
+ * with jitter, a bounded number of times); the SDK's own retries are off so that every throttled
+ * response is seen (and slows the rate). ResourceNotFound means the thing is gone: skipped. Any other
+ * 4xx is a failure of that thing, not retried. The round trips feed the {@link InFlightLimit}.
  */
 @ApplicationScoped
 public class ShadowWriter {
 
     private static final Logger LOG = Logger.getLogger(ShadowWriter.class);
 
-    private final IotDataPlaneClient iotData;
+    /** How often a write that found its fence shut (a late lease renewal) looks again. */
+    private static final long FENCE_POLL_MILLIS = 10;
+
+    private final IotDataPlaneAsyncClient iotData;
     private final AdaptiveRate rate;
-    private final Guard guard;
+    private final RetryPolicy retry;
+    private final InFlightLimit inFlight;
     private final RolloutMetrics metrics;
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shadow-write-timer"));
 
     ShadowWriter(IotDataPlaneClient iotData, RolloutConfig config, RolloutMetrics metrics) {
-        this.iotData = withoutRetries(iotData, config.writeAttemptTimeout());
+        this.iotData = asyncWithoutRetries(iotData, config);
         this.metrics = metrics;
         this.rate = new AdaptiveRate(new TokenBucket(config.maxRate(), System::nanoTime), config.maxRate(),
                 System::nanoTime);
         metrics.rate(rate::rate);
-        RolloutConfig.Retry retry = config.retry();
-        // long enough for every configured retry at the longest delay; the retry count is the real bound
-        long maxDuration = (retry.maxRetries() + 1L) * (retry.maxDelay().toMillis() + retry.jitter().toMillis()) + 60_000;
-        this.guard = Guard.create()
-                .withDescription("UpdateThingShadow")
-                .withRetry()
-                .maxRetries(retry.maxRetries())
-                .delay(retry.initialDelay().toMillis(), ChronoUnit.MILLIS)
-                .jitter(retry.jitter().toMillis(), ChronoUnit.MILLIS)
-                .maxDuration(maxDuration, ChronoUnit.MILLIS)
-                .whenException(ShadowWriter::isTransient)
-                .withExponentialBackoff().factor(2).maxDelay(retry.maxDelay().toMillis(), ChronoUnit.MILLIS).done()
-                .done()
-                .build();
+        this.retry = RetryPolicy.of(config.retry());
+        this.inFlight = new InFlightLimit(rate::rate, config.concurrency());
     }
 
     /**
-     * A client like the application's (same endpoint, region and credentials) with the SDK's retries
-     * off. Built once: a per-request override would rebuild the client configuration on every call.
-     * Each attempt is bounded, so that an attempt started while the writer's fence was open ends
-     * before the slot can be handed to the next rollout (see {@link SlotLease}).
+     * An asynchronous client like the application's (same endpoint, region and credentials) with the
+     * SDK's retries off, on the configured HTTP client with a connection for each write the fan-out may
+     * keep in flight. Responses complete on the client's event loop: what runs on them (counting, handing out the next write)
+     * is short and never blocks. Each attempt is bounded, so that an attempt started while the writer's
+     * fence was open ends before the slot can be handed to the next rollout (see {@link SlotLease}).
      */
-    private static IotDataPlaneClient withoutRetries(IotDataPlaneClient client, Duration attemptTimeout) {
+    private static IotDataPlaneAsyncClient asyncWithoutRetries(IotDataPlaneClient client, RolloutConfig config) {
         var settings = client.serviceClientConfiguration();
-        var builder = IotDataPlaneClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
+        var builder = IotDataPlaneAsyncClient.builder()
+                .httpClientBuilder(httpClient(config))
                 .region(settings.region())
                 .credentialsProvider(settings.credentialsProvider())
+                .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
+                        Runnable::run))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallAttemptTimeout(attemptTimeout));
+                        .apiCallAttemptTimeout(config.writeAttemptTimeout()));
         settings.endpointOverride().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 
+    private static SdkAsyncHttpClient.Builder<?> httpClient(RolloutConfig config) {
+        return switch (config.httpClient()) {
+            case NETTY -> NettyNioAsyncHttpClient.builder()
+                    .maxConcurrency(config.concurrency())
+                    .maxPendingConnectionAcquires(Math.max(10_000, config.concurrency()));
+            case CRT -> AwsCrtAsyncHttpClient.builder().maxConcurrency(config.concurrency());
+        };
+    }
+
     @PreDestroy
     void close() {
+        timer.shutdownNow();
         iotData.close();
     }
 
+    /** Writes in flight the fan-out should keep to reach the current rate (see {@link InFlightLimit}). */
+    public int inFlightLimit() {
+        return inFlight.limit();
+    }
+
+    /** The pacing as it stands, for the logs: rate, observed round trip and in-flight limit. */
+    public String pacing() {
+        return String.format(Locale.ROOT, "now %.0f updates/s allowed, round trip %.0f ms, up to %d in flight",
+                rate.rate(), inFlight.roundTripSeconds() * 1000, inFlight.limit());
+    }
+
     /**
+     * Writes one thing's shadow and waits for the outcome.
+     *
      * @param shadowName null for the classic shadow
      * @param fence      checked before every attempt: no attempt starts once the rollout may no longer write
      * @throws RolloutStoppedException when the fence closed before the write succeeded
      */
     public WriteResult write(String thing, String shadowName, SdkBytes payload, SlotLease.Fence fence)
             throws InterruptedException {
-        WriteResult result = attempts(thing, shadowName, payload, fence);
-        metrics.written(result);
-        return result;
-    }
-
-    private WriteResult attempts(String thing, String shadowName, SdkBytes payload, SlotLease.Fence fence)
-            throws InterruptedException {
-        AtomicInteger throttled = new AtomicInteger();
         try {
-            guard.call(() -> attempt(thing, shadowName, payload, throttled, fence), Boolean.class);
-            return WriteResult.updated(thing, throttled.get());
-        } catch (RolloutStoppedException refused) {
-            throw refused;
-        } catch (ResourceNotFoundException e) {
-            LOG.debugf("Thing %s no longer exists: skipped", thing);
-            return WriteResult.skipped(thing);
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            // the last throttled response, if the attempts ran out on one, was not retried
-            int retried = throttled.get() - (isThrottling(e) ? 1 : 0);
-            LOG.warnf("Shadow update of %s failed%s: %s", thing, isTransient(e) ? " after all retries" : "", summary(e));
-            return WriteResult.failed(thing, retried);
+            return writeAsync(thing, shadowName, payload, fence).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
-    private Boolean attempt(String thing, String shadowName, SdkBytes payload, AtomicInteger throttled,
-            SlotLease.Fence fence) throws InterruptedException {
-        rate.acquire();
-        if (!fence.awaitOpen()) {
-            throw new RolloutStoppedException("the rollout may no longer write the shadow slot");
+    /**
+     * Writes one thing's shadow; the future completes with the outcome after the retries, or with
+     * {@link RolloutStoppedException} when the fence closed before the write succeeded.
+     */
+    public CompletableFuture<WriteResult> writeAsync(String thing, String shadowName, SdkBytes payload,
+            SlotLease.Fence fence) {
+        Write write = new Write(thing, shadowName, payload, fence);
+        write.next();
+        return write.outcome.whenComplete((result, e) -> {
+            if (result != null) {
+                metrics.written(result);
+            }
+        });
+    }
+
+    /** One thing's write: its attempts, one after the other, each started by a token. */
+    private final class Write {
+
+        private final String thing;
+        private final String shadowName;
+        private final SdkBytes payload;
+        private final SlotLease.Fence fence;
+        private final CompletableFuture<WriteResult> outcome = new CompletableFuture<>();
+        private int retries;
+        private int throttled;
+
+        Write(String thing, String shadowName, SdkBytes payload, SlotLease.Fence fence) {
+            this.thing = thing;
+            this.shadowName = shadowName;
+            this.payload = payload;
+            this.fence = fence;
         }
-        try {
-            iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload));
-        } catch (AwsServiceException e) {
+
+        /** Takes a token and sends when it is due. */
+        void next() {
+            long wait = rate.reserve();
+            if (wait > 0) {
+                later(() -> whenFenceOpen(System.nanoTime()), wait, TimeUnit.NANOSECONDS);
+            } else {
+                whenFenceOpen(System.nanoTime());
+            }
+        }
+
+        /** A late renewal pauses the write; a fence closed for good refuses it. */
+        private void whenFenceOpen(long checkedSince) {
+            if (fence.isOpen()) {
+                send();
+            } else if (fence.givesUp(checkedSince)) {
+                outcome.completeExceptionally(new RolloutStoppedException("the rollout may no longer write the shadow slot"));
+            } else {
+                later(() -> whenFenceOpen(checkedSince), FENCE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void send() {
+            long sent = System.nanoTime();
+            try {
+                iotData.updateThingShadow(r -> r.thingName(thing).shadowName(shadowName).payload(payload))
+                        .whenComplete((response, error) -> {
+                            inFlight.observed(System.nanoTime() - sent);
+                            if (error == null) {
+                                rate.onSuccess();
+                                outcome.complete(WriteResult.updated(thing, throttled));
+                            } else {
+                                failed(unwrap(error));
+                            }
+                        });
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
+
+        private void failed(Throwable e) {
             if (isThrottling(e)) {
-                throttled.incrementAndGet();
+                throttled++;
                 rate.onThrottled();
             }
-            throw e;
+            if (isTransient(e) && retry.allows(retries + 1)) {
+                retries++;
+                later(this::next, retry.delayMillis(retries), TimeUnit.MILLISECONDS);
+            } else if (e instanceof ResourceNotFoundException) {
+                LOG.debugf("Thing %s no longer exists: skipped", thing);
+                outcome.complete(WriteResult.skipped(thing));
+            } else {
+                // the last throttled response, if the attempts ran out on one, was not retried
+                int retried = throttled - (isThrottling(e) ? 1 : 0);
+                LOG.warnf("Shadow update of %s failed%s: %s", thing, isTransient(e) ? " after all retries" : "",
+                        summary(e));
+                outcome.complete(WriteResult.failed(thing, retried));
+            }
         }
-        rate.onSuccess();
-        return Boolean.TRUE;
+
+        private void later(Runnable step, long delay, TimeUnit unit) {
+            try {
+                timer.schedule(step, delay, unit);
+            } catch (RuntimeException shutDown) {
+                outcome.completeExceptionally(new RolloutStoppedException("the writer is shutting down"));
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 
     static boolean isTransient(Throwable e) {

@@ -157,6 +157,15 @@ public class SlotLease {
             return true;
         }
 
+        /**
+         * The non-blocking form of {@link #awaitOpen} for a write that found the fence shut: true once it
+         * is closed for good, or has stayed shut since {@code shutSinceNanos} for as long as the lease is
+         * valid; false means ask again shortly.
+         */
+        public boolean givesUp(long shutSinceNanos) {
+            return closed || System.nanoTime() - shutSinceNanos - validNanos > 0;
+        }
+
         /** @param sentAtNanos when the renewal that succeeded was sent */
         synchronized void renewed(long sentAtNanos) {
             long next = sentAtNanos + validNanos;

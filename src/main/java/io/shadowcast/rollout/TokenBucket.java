@@ -4,9 +4,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Paces requests to a rate per second. Callers reserve a token and sleep until it is theirs, so
- * concurrent callers queue up in order instead of spinning; the bucket may go into debt by as many
- * tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
+ * Paces requests to a rate per second. Callers reserve a token and wait (on a timer) until it is
+ * theirs, so concurrent callers queue up in order instead of spinning; the bucket may go into debt by
+ * as many tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
  * on purpose: the account quota on the other side is a token bucket too, and a large client burst
  * would be answered with throttling.
  */
@@ -36,7 +36,7 @@ public final class TokenBucket {
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * NANOS_PER_SECOND);
     }
 
-    /** Reserves a token and sleeps until it is due. */
+    /** Reserves a token and sleeps until it is due; for callers that own their thread (the sweep's reads). */
     public void acquire() throws InterruptedException {
         long wait = reserve();
         if (wait > 0) {

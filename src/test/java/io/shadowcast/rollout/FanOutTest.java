@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,7 +22,7 @@ class FanOutTest {
     private static final int PAGE = 250;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
     private final ExecutorService reader = Executors.newCachedThreadPool();
-    private final FanOut fanOut = new FanOut(pool, reader, 8, new AbortPolicy(50, 100), Duration.ofMillis(50));
+    private final FanOut fanOut = new FanOut(reader, () -> 8, new AbortPolicy(50, 100), Duration.ofMillis(50), Duration.ZERO);
 
     @AfterEach
     void stop() {
@@ -34,10 +36,10 @@ class FanOutTest {
         Set<String> written = ConcurrentHashMap.newKeySet();
         Recorder progress = new Recorder();
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             assertThat(written.add(thing)).as("written twice: %s", thing).isTrue();
             return thing.endsWith("7") ? WriteResult.skipped(thing) : WriteResult.updated(thing, 1);
-        }, progress);
+        }), progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
         assertThat(written).hasSize(1_010);
@@ -51,16 +53,32 @@ class FanOutTest {
     }
 
     @Test
+    void checkpointsAreSavedAtMostEveryIntervalAndTheLastPageAlways() throws Exception {
+        FanOut spaced = new FanOut(reader, () -> 8, new AbortPolicy(50, 100), Duration.ofMillis(50), Duration.ofHours(1));
+        Recorder progress = new Recorder();
+
+        var result = spaced.run(FanOut.Checkpoint.START, new Fleet(1_010)::page,
+                onPool(thing -> WriteResult.updated(thing, 0)), progress);
+
+        assertThat(result.counts().updated()).isEqualTo(1_010);
+        assertThat(progress.checkpoints).singleElement().satisfies(last -> {
+            assertThat(last.token()).isNull();
+            assertThat(last.pages()).isEqualTo(5);
+            assertThat(last.counts()).isEqualTo(result.counts());
+        });
+    }
+
+    @Test
     void atMostTwoPagesAndTheWritesInFlightAreAliveWhateverTheFleetSize() throws Exception {
         Fleet fleet = new Fleet(50_000);
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             fleet.alive.decrementAndGet();
             return WriteResult.updated(thing, 0);
-        }, new Recorder());
+        }), new Recorder());
 
         assertThat(result.counts().updated()).isEqualTo(50_000);
-        assertThat(fleet.peakAlive.get()).isLessThanOrEqualTo(2 * PAGE + 8 * FanOut.QUEUED_PER_WRITER);
+        assertThat(fleet.peakAlive.get()).isLessThanOrEqualTo(2 * PAGE + 8);
     }
 
     @Test
@@ -69,10 +87,10 @@ class FanOutTest {
         var start = new FanOut.Checkpoint("500", 2, new RolloutCounts(500, 499, 0, 1, 3), List.of("t-42"));
         Set<String> written = ConcurrentHashMap.newKeySet();
 
-        var result = fanOut.run(start, fleet::page, thing -> {
+        var result = fanOut.run(start, fleet::page, onPool(thing -> {
             written.add(thing);
             return WriteResult.updated(thing, 0);
-        }, new Recorder());
+        }), new Recorder());
 
         assertThat(written).hasSize(500).contains("t-500", "t-999").doesNotContain("t-499");
         assertThat(result.counts()).isEqualTo(new RolloutCounts(1_000, 999, 0, 1, 3));
@@ -85,8 +103,8 @@ class FanOutTest {
         Recorder progress = new Recorder();
 
         var result = fanOut.run(FanOut.Checkpoint.START, fleet::page,
-                thing -> Integer.parseInt(thing.substring(2)) % 3 == 0 ? WriteResult.updated(thing, 0)
-                        : WriteResult.failed(thing, 0), progress);
+                onPool(thing -> Integer.parseInt(thing.substring(2)) % 3 == 0 ? WriteResult.updated(thing, 0)
+                        : WriteResult.failed(thing, 0)), progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.ABORTED);
         assertThat(result.reason()).contains("above the abort threshold of 50.0%");
@@ -98,10 +116,10 @@ class FanOutTest {
 
     @Test
     void keepsTheFirstHundredFailedNames() throws Exception {
-        FanOut neverAborts = new FanOut(pool, reader, 8, new AbortPolicy(100, 0), Duration.ofMillis(50));
+        FanOut neverAborts = new FanOut(reader, () -> 8, new AbortPolicy(100, 0), Duration.ofMillis(50), Duration.ZERO);
 
         var result = neverAborts.run(FanOut.Checkpoint.START, new Fleet(600)::page,
-                thing -> WriteResult.failed(thing, 0), new Recorder());
+                onPool(thing -> WriteResult.failed(thing, 0)), new Recorder());
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
         assertThat(result.counts().failed()).isEqualTo(600);
@@ -121,12 +139,12 @@ class FanOutTest {
             }
         };
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             if (writes.incrementAndGet() == 300) {
                 cancelled.set(true);
             }
             return WriteResult.updated(thing, 0);
-        }, progress);
+        }), progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.CANCELLED);
         assertThat(result.counts().updated()).isEqualTo(writes.get()).isLessThan(2_000);
@@ -137,12 +155,12 @@ class FanOutTest {
     void aWriterExceptionIsAFailureOfThatThingOnly() throws Exception {
         Fleet fleet = new Fleet(10);
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             if (thing.equals("t-3")) {
                 throw new IllegalStateException("boom");
             }
             return WriteResult.updated(thing, 0);
-        }, new Recorder());
+        }), new Recorder());
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.COMPLETED);
         assertThat(result.counts()).isEqualTo(new RolloutCounts(10, 9, 0, 1, 0));
@@ -154,10 +172,10 @@ class FanOutTest {
         Fleet fleet = new Fleet(16);
         Recorder progress = new Recorder();
 
-        fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             Thread.sleep(100);
             return WriteResult.updated(thing, 0);
-        }, progress);
+        }), progress);
 
         assertThat(progress.heartbeats.get()).isPositive();
     }
@@ -168,12 +186,12 @@ class FanOutTest {
         Fleet fleet = new Fleet(750);
         Recorder progress = new Recorder();
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             if (thing.equals("t-10")) {
                 Thread.sleep(300); // page 1 commits only after page 2's failure is known
             }
             return thing.equals("t-260") ? WriteResult.failed(thing, 0) : WriteResult.updated(thing, 0);
-        }, progress);
+        }), progress);
 
         assertThat(result.failedThings()).containsExactly("t-260");
         assertThat(progress.checkpoints.get(0).failedThings()).as("page 1 holds no failure of page 2, which a resume writes again")
@@ -192,7 +210,7 @@ class FanOutTest {
             }
         };
 
-        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        var result = fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             if (thing.equals("t-300")) {
                 superseded.set(true);
             }
@@ -200,7 +218,7 @@ class FanOutTest {
                 throw new RolloutStoppedException("fence closed");
             }
             return WriteResult.updated(thing, 0);
-        }, progress);
+        }), progress);
 
         assertThat(result.ending()).isEqualTo(FanOut.Ending.SUPERSEDED);
         assertThat(result.reason()).isEqualTo("newer");
@@ -212,9 +230,27 @@ class FanOutTest {
     void writesRefusedWithoutASupersedingUploadStopTheRolloutOnThisWorker() {
         Fleet fleet = new Fleet(300);
 
-        assertThatThrownBy(() -> fanOut.run(FanOut.Checkpoint.START, fleet::page, thing -> {
+        assertThatThrownBy(() -> fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
             throw new RolloutStoppedException("fence closed");
-        }, new Recorder())).isInstanceOf(RolloutStoppedException.class).hasMessageContaining("lease on the shadow slot");
+        }), new Recorder())).isInstanceOf(RolloutStoppedException.class).hasMessageContaining("lease on the shadow slot");
+    }
+
+    /** A writer like the service's: asynchronous, its outcome completed on another thread. */
+    @FunctionalInterface
+    private interface BlockingWriter {
+        WriteResult write(String thing) throws Exception;
+    }
+
+    private FanOut.Writer onPool(BlockingWriter writer) {
+        return thing -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return writer.write(thing);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, pool);
     }
 
     private static final class Fleet {

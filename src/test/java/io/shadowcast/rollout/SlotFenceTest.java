@@ -34,6 +34,19 @@ class SlotFenceTest {
     }
 
     @Test
+    void aWriteThatFoundTheFenceShutWaitsForALateRenewalButGivesUpOnAClosedFenceOrAfterALease() {
+        long now = System.nanoTime();
+        var late = new SlotLease.Fence(now - Duration.ofMillis(300).toNanos(), Duration.ofMillis(200));
+
+        assertThat(late.isOpen()).isFalse();
+        assertThat(late.givesUp(now)).as("shut only just now: wait for the renewal").isFalse();
+        assertThat(late.givesUp(now - Duration.ofMillis(201).toNanos())).as("shut for a whole lease").isTrue();
+        var closed = new SlotLease.Fence(now, Duration.ofDays(1));
+        closed.close();
+        assertThat(closed.givesUp(now)).as("closed for good").isTrue();
+    }
+
+    @Test
     void sequencersCompareAsPaddedHexAndTimesAcrossKeys() {
         var t = java.time.Instant.parse("2026-12-01T10:00:00Z");
         var older = new UploadOrder("a", t.plusSeconds(5), "s3://b/k", "0055AED6DCD90281E5");

@@ -36,11 +36,21 @@ public final class AppProcess implements AutoCloseable {
      * @param properties extra configuration, passed as system properties
      */
     public static AppProcess start(String name, URI emulator, String heap, Map<String, String> properties) {
-        if (!Files.isRegularFile(JAR)) {
-            throw new IllegalStateException(JAR + " is missing: run the package phase first (./mvnw verify does)");
+        return start(name, emulator, heap, properties, JAR, List.of());
+    }
+
+    /**
+     * @param jar      the packaged service to run ({@code quarkus-run.jar}), e.g. an earlier build to compare with
+     * @param launcher words before {@code java}, e.g. {@code taskset -c 0} to pin it to one core
+     */
+    public static AppProcess start(String name, URI emulator, String heap, Map<String, String> properties, Path jar,
+            List<String> launcher) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the package phase first (./mvnw verify does)");
         }
         int port = MotoServer.freePort();
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
                 "-Dquarkus.profile=local",
@@ -48,7 +58,7 @@ public final class AppProcess implements AutoCloseable {
                 "-Dshadowcast.local.endpoint=" + emulator,
                 "-Dshadowcast.sqs.wait-time=1s"));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.addAll(List.of("-jar", JAR.toString()));
+        command.addAll(List.of("-jar", jar.toString()));
         try {
             Path log = Files.createDirectories(Path.of("target")).resolve("app-" + name + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -57,12 +67,17 @@ public final class AppProcess implements AutoCloseable {
             app.awaitReady(Duration.ofSeconds(60));
             return app;
         } catch (IOException e) {
-            throw new IllegalStateException("Cannot start " + JAR + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot start " + jar + ": " + e.getMessage(), e);
         }
     }
 
     public URI base() {
         return base;
+    }
+
+    /** The service's process id (a launcher such as taskset replaces itself with the JVM). */
+    public long pid() {
+        return process.pid();
     }
 
     public Path log() {

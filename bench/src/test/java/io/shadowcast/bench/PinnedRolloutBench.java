@@ -1,0 +1,260 @@
+package io.shadowcast.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.testing.AppProcess;
+import io.shadowcast.testing.IotSimulator;
+import io.shadowcast.testing.MotoServer;
+import io.shadowcast.testing.TestClients;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
+import software.amazon.awssdk.services.iotdataplane.model.ThrottlingException;
+
+/**
+ * The packaged service as a new user runs it: its own JVM, pinned to one core ({@code taskset -c 0}),
+ * default settings but {@code max-rate}, against the IoT simulator (4,000 updates/s account quota) and
+ * moto, both pinned to the other core. For each latency it runs two all-things rollouts on the same
+ * running service and measures the second: updates/s, share of the quota, throttled share, and the
+ * service's CPU milliseconds per update from {@code /proc/<pid>/stat} over that rollout.
+ *
+ * <p>Baselines in the same run: the plain sequential loop (one update after the other, on a sample),
+ * and, when {@code -Dbench.baseline-jar=<path to an earlier quarkus-run.jar>} is given, that build
+ * measured the same way (with the settings it needed: {@code concurrency=128},
+ * {@code -Dhttp.maxConnections=200}).
+ *
+ * <p>Needs the package phase first: {@code ./mvnw -B package -DskipTests}, then
+ * {@code ./mvnw -B -Pbench verify -Dtest=PinnedRolloutBench -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Sizes: {@code -Dbench.things} (default 30,000), {@code -Dbench.heap} (default 96m).
+ */
+class PinnedRolloutBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int QUOTA = 4_000;
+    private static final int THINGS = Integer.getInteger("bench.things", 30_000);
+    private static final String HEAP = System.getProperty("bench.heap", "96m");
+    private static final long[] LATENCIES = java.util.Arrays.stream(System.getProperty("bench.latencies", "20,100")
+            .split(",")).mapToLong(Long::parseLong).toArray();
+    private static final String BASELINE_JAR = System.getProperty("bench.baseline-jar", "");
+    private static final int SEQUENTIAL_SAMPLE = 200;
+    private static final String BUCKET = "shadowcast-artifacts";
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    /** One service build under one setting. */
+    private record Setup(String name, Path jar, Map<String, String> settings) {
+    }
+
+    /** What one measured rollout did. */
+    private record Run(String setup, long latencyMs, double maxRate, double firstRate, long updated, double seconds,
+            long requests, long throttled, double cpuMillis, long hashed, String status) {
+
+        double rate() {
+            return updated / seconds;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT,
+                    "  %-22s %4d ms  max-rate %5.0f: %6.0f updates/s (%3.0f%% of the quota), %5.2f%% throttled, "
+                            + "%.3f ms CPU per update, %d/%d shadows right, %s; first rollout after the start %6.0f/s",
+                    setup, latencyMs, maxRate, rate(), 100 * rate() / QUOTA, 100.0 * throttled / Math.max(1, requests),
+                    cpuMillis / Math.max(1, updated), hashed, THINGS, status, firstRate);
+        }
+    }
+
+    @Test
+    void updatesPerSecondAndCpuPerUpdateOnOneCore() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/taskset")) || Files.isExecutable(Path.of("/bin/taskset")),
+                () -> { System.out.println("PinnedRolloutBench skipped: taskset is missing (Linux util-linux)"); return "no taskset"; });
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
+                () -> { System.out.println("PinnedRolloutBench skipped: needs two cores"); return "one core"; });
+        Assumptions.assumeTrue(Files.isRegularFile(JAR),
+                () -> { System.out.println("PinnedRolloutBench skipped: " + JAR + " missing; run ./mvnw -B package -DskipTests first"); return "no jar"; });
+        // this JVM (driver and simulator) and moto, started from it, on core 1; the service on core 0
+        pin(ProcessHandle.current().pid(), "1");
+
+        List<Setup> setups = new ArrayList<>();
+        setups.add(new Setup("this build, netty", JAR, Map.of("shadowcast.rollout.http-client", "netty")));
+        setups.add(new Setup("this build, crt", JAR, Map.of("shadowcast.rollout.http-client", "crt")));
+        if (!BASELINE_JAR.isEmpty()) {
+            setups.add(new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
+                    Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200")));
+        }
+        List<Run> runs = new ArrayList<>();
+        List<String> sequential = new ArrayList<>();
+        try (MotoServer moto = MotoServer.start();
+                IotSimulator simulator = IotSimulator.start(IotSimulator.Faults.NONE, 1);
+                TestClients aws = TestClients.of(moto.endpoint())) {
+            for (int i = 0; i < THINGS; i++) {
+                simulator.addThing(String.format(Locale.ROOT, "pinned-%06d", i));
+            }
+            for (long latency : LATENCIES) {
+                simulator.setFaults(new IotSimulator.Faults(QUOTA, latency, 0, 0));
+                for (Setup setup : setups) {
+                    runs.add(measure(setup, moto, simulator, aws, latency, QUOTA));
+                }
+                sequential.add(sequential(simulator, latency));
+            }
+            simulator.setFaults(new IotSimulator.Faults(QUOTA, 20, 0, 0));
+            runs.add(measure(new Setup("this build, over quota", JAR, Map.of()), moto, simulator, aws, 20, 2 * QUOTA));
+        }
+
+        StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
+                "Pinned rollout benchmark: %d things, account quota %d updates/s, service on core 0 with -Xmx%s, "
+                        + "simulator and moto on core 1%n", THINGS, QUOTA, HEAP));
+        runs.forEach(run -> report.append(run.line()).append('\n'));
+        sequential.forEach(line -> report.append(line).append('\n'));
+        BenchFleet.report("pinned-rollout.txt", report.toString());
+
+        for (Run run : runs) {
+            assertThat(run.status()).as(run.line()).isEqualTo("SUCCEEDED");
+            assertThat(run.hashed()).as(run.line()).isEqualTo(THINGS);
+        }
+    }
+
+    private Run measure(Setup setup, MotoServer moto, IotSimulator simulator, TestClients aws, long latency, double maxRate)
+            throws Exception {
+        Map<String, String> settings = new HashMap<>(setup.settings());
+        settings.put("shadowcast.provision.things", "");
+        settings.put("shadowcast.rollout.max-rate", Double.toString(maxRate));
+        settings.put("shadowcast.aws.iot.endpoint-override", simulator.endpoint().toString());
+        settings.put("shadowcast.aws.iot-data.endpoint-override", simulator.endpoint().toString());
+        String name = "pinned-" + setup.name().replaceAll("\\W+", "-") + "-" + latency + "ms";
+        try (AppProcess app = AppProcess.start(name, moto.endpoint(), HEAP, settings, setup.jar(),
+                List.of("taskset", "-c", "0"))) {
+            JsonNode first = rollout(app, aws, 1);
+            simulator.resetCounters();
+            double cpuBefore = cpuMillis(app.pid());
+            byte[] content = content(2);
+            JsonNode second = rollout(app, aws, content);
+            double cpu = cpuMillis(app.pid()) - cpuBefore;
+            String sha256 = sha256(content);
+            long hashed = simulator.thingNames().stream().filter(thing -> simulator.shadow(thing, null)
+                    .map(s -> sha256.equals(s.path("state").path("desired").path("s3").path("hash").asText()))
+                    .orElse(false)).count();
+            return new Run(setup.name(), latency, maxRate, rate(first), second.path("counts").path("updated").asLong(),
+                    seconds(second), simulator.updateRequests(), simulator.throttled(), cpu, hashed,
+                    second.path("status").asText());
+        }
+    }
+
+    /** The plain loop on a sample: one update after the other, a second's pause on throttling. */
+    private static String sequential(IotSimulator simulator, long latency) throws InterruptedException {
+        try (IotDataPlaneClient iotData = IotDataPlaneClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .endpointOverride(simulator.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .build()) {
+            SdkBytes payload = SdkBytes.fromUtf8String("{\"state\":{\"desired\":{\"s3\":{\"hash\":\"plain\"}}}}");
+            List<String> sample = simulator.thingNames().subList(0, SEQUENTIAL_SAMPLE);
+            long started = System.nanoTime();
+            for (String thing : sample) {
+                try {
+                    iotData.updateThingShadow(r -> r.thingName(thing).payload(payload));
+                } catch (ThrottlingException e) {
+                    Thread.sleep(1_000);
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return String.format(Locale.ROOT, "  %-22s %4d ms: %6.1f updates/s (%d things one after the other)",
+                    "plain sequential loop", latency, sample.size() / seconds, sample.size());
+        }
+    }
+
+    private static JsonNode rollout(AppProcess app, TestClients aws, int seed) throws Exception {
+        return rollout(app, aws, content(seed));
+    }
+
+    private static JsonNode rollout(AppProcess app, TestClients aws, byte[] content) throws Exception {
+        String key = "pinned/" + System.nanoTime() + ".bin";
+        aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(content));
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (JsonNode item : get(app, "/rollouts?limit=100").path("items")) {
+                if (key.equals(item.path("key").asText()) && !"RUNNING".equals(item.path("status").asText())
+                        && !"QUEUED".equals(item.path("status").asText()) && item.hasNonNull("endedAt")) {
+                    return item;
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("the rollout of " + key + " did not end within 10 minutes");
+    }
+
+    private static double rate(JsonNode record) {
+        return record.path("counts").path("updated").asLong() / seconds(record);
+    }
+
+    private static double seconds(JsonNode record) {
+        return Duration.between(Instant.parse(record.path("startedAt").asText()),
+                Instant.parse(record.path("endedAt").asText())).toMillis() / 1000.0;
+    }
+
+    /** User plus system CPU time of a process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+    private static double cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * 1000.0 / clockTicksPerSecond();
+    }
+
+    private static long clockTicksPerSecond() throws IOException {
+        try {
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").start();
+            try (InputStream out = getconf.getInputStream()) {
+                return Long.parseLong(new String(out.readAllBytes()).trim());
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 100;
+        }
+    }
+
+    private static void pin(long pid, String cpus) throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        assertThat(exit).as("taskset -a -p -c %s %d", cpus, pid).isZero();
+    }
+
+    private static JsonNode get(AppProcess app, String path) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) app.base().resolve(path).toURL().openConnection();
+        connection.setConnectTimeout(2_000);
+        connection.setReadTimeout(20_000);
+        try (InputStream in = connection.getInputStream()) {
+            return JSON.readTree(in);
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    private static byte[] content(int seed) {
+        byte[] content = new byte[64 * 1024];
+        new Random(seed).nextBytes(content);
+        return content;
+    }
+
+    private static String sha256(byte[] content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+}
