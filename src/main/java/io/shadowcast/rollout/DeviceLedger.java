@@ -1,0 +1,56 @@
+package io.shadowcast.rollout;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The things a rollout writes and what their devices reported back (docs/rollout.md, "Device reports").
+ *
+ * <p>The rollout records the things of a page before their shadow writes, so that a device's report always
+ * finds its thing; waves and the harm watch ask how far a wave got and when a thing was written. The
+ * convergence feature implements it and consumes the device reports; the rollout package depends only on
+ * this interface.
+ */
+public interface DeviceLedger {
+
+    /**
+     * Records the things of one page of a rollout's wave before their shadow writes. Idempotent: recording a
+     * thing again (a page repeated after a resume) keeps what its device already reported.
+     */
+    void willWrite(String rolloutId, int wave, List<String> things);
+
+    /** A recorded thing whose write did not happen after all (failed for good, or gone): nothing is awaited from it. */
+    void notWritten(String rolloutId, String thing);
+
+    /** What the devices of one wave of the rollout reported so far. */
+    Convergence convergence(String rolloutId, int wave);
+
+    /** What the devices of the whole rollout (every wave) reported so far. */
+    Convergence convergence(String rolloutId);
+
+    /** The wave in which this rollout wrote the thing, and when, if it did. */
+    Optional<Written> written(String rolloutId, String thing);
+
+    /** @param at when the thing was recorded, just before its shadow write */
+    record Written(int wave, Instant at) {
+    }
+
+    /**
+     * Device outcomes of the things written.
+     *
+     * @param written  things whose shadow was written
+     * @param applied  devices that reported the rollout's hash
+     * @param failed   devices that reported an error for the rollout's object
+     * @param timedOut devices that reported nothing within the confirm timeout after their write
+     */
+    record Convergence(long written, long applied, long failed, long timedOut) {
+
+        public static final Convergence NONE = new Convergence(0, 0, 0, 0);
+
+        /** Written things still within their confirm timeout, without a report. */
+        public long pending() {
+            return Math.max(0, written - applied - failed - timedOut);
+        }
+    }
+}
