@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,14 +49,16 @@ public class RolloutService {
     private final FanOut fanOut;
     private final Duration heartbeat;
     private final RolloutMetrics metrics;
+    private final DeviceLedger ledger;
     private final SlotLease slots;
     private final ScheduledExecutorService leaseScheduler;
     private final Duration renewEvery;
     private final Map<String, AtomicBoolean> runningHere = new ConcurrentHashMap<>();
 
     RolloutService(RolloutStore store, SlotLease slots, ObjectDigest digests, ThingSource things, ShadowWriter writer,
-            S3Presigner presigner, RolloutConfig config, ObjectMapper json, RolloutMetrics metrics) {
+            S3Presigner presigner, RolloutConfig config, ObjectMapper json, RolloutMetrics metrics, DeviceLedger ledger) {
         this.store = store;
+        this.ledger = ledger;
         this.slots = slots;
         this.metrics = metrics;
         this.digests = digests;
@@ -162,6 +165,7 @@ public class RolloutService {
             boolean drained = false;
             try {
                 SdkBytes payload = documentOf(record);
+                ledger.willWrite(id, 0, record.failedThings());
                 Tally tally = new Tally(record.counts());
                 List<String> stillFailing = new ArrayList<>();
                 for (String thing : record.failedThings()) {
@@ -171,6 +175,7 @@ public class RolloutService {
                     }
                     WriteResult result = writer.write(thing, shadowName, payload, slot.fence());
                     tally.retried(result);
+                    forgetUnless(result, null, id, thing);
                     if (result.outcome() == WriteResult.Outcome.FAILED) {
                         stillFailing.add(thing);
                     }
@@ -265,13 +270,38 @@ public class RolloutService {
                     digest.sha256(), resumed ? "resumed after page " + record.pages() : "started", targeting.describe(),
                     config.maxRate(), shadowName == null ? "" : ", shadow " + shadowName);
             long started = System.nanoTime();
-            FanOut.Result result = fanOut.run(start, token -> things.page(targeting, token),
-                    thing -> writer.writeAsync(thing, shadowName, payload, slot.fence()),
+            FanOut.Result result = fanOut.run(start, token -> recorded(id, things.page(targeting, token)),
+                    thing -> writer.writeAsync(thing, shadowName, payload, slot.fence())
+                            .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
                     new Progress(id, owner, cancelled, keeper));
             drained = true;
             return finish(id, owner, object, result, started);
         } finally {
             slots.release(slot, drained);
+        }
+    }
+
+    /** Records a page's things in the ledger before any of their writes (on the page reader, off the write path). */
+    private ThingPage recorded(String id, ThingPage page) {
+        ledger.willWrite(id, 0, page.things());
+        return page;
+    }
+
+    /** A thing whose write did not update its shadow awaits no report; told to the ledger off the completing thread. */
+    private void forgetUnless(WriteResult written, Throwable error, String id, String thing) {
+        if (error != null || written.outcome() != WriteResult.Outcome.UPDATED) {
+            try {
+                pageReader.execute(() -> {
+                    try {
+                        ledger.notWritten(id, thing);
+                    } catch (RuntimeException e) {
+                        LOG.warnf("Rollout %s: could not tell the ledger that %s was not written (%s); it will time out",
+                                id, thing, e.toString());
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                LOG.debugf("Rollout %s: shutting down; %s stays recorded as written", id, thing);
+            }
         }
     }
 
