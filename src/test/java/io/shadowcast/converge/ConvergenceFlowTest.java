@@ -117,6 +117,27 @@ class ConvergenceFlowTest {
     }
 
     @Test
+    void thingsWhoseWriteFailedOrWasSkippedAreNotCountedAsWrittenNorAwaited() {
+        iot.thingNames().forEach(iot::removeThing);
+        String prefix = "mixed-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<String> healthy = IntStream.range(0, 5).mapToObj(i -> prefix + "ok-" + i).toList();
+        healthy.forEach(iot::addThing);
+        iot.addRejecting(prefix + "rejecting");
+        iot.addGhost(prefix + "ghost");
+        fleet = new ArrayList<>(healthy);
+        fleet.addAll(List.of(prefix + "rejecting", prefix + "ghost"));
+
+        String key = "converge/" + prefix + "fw.bin";
+        s3.putObject(r -> r.bucket(rolloutConfig.bucket()).key(key), RequestBody.fromBytes(new byte[] {1, 2, 3}));
+        String id = UploadedRollouts.awaitIdOf(rollouts, rolloutConfig.bucket(), key, TIMEOUT);
+        await("the rollout ended", TIMEOUT, () -> rollouts.get(id).map(r -> r.status().isFinal()).orElse(false));
+
+        assertThat(rollouts.get(id).orElseThrow().status()).isEqualTo(RolloutStatus.PARTIAL);
+        await("the failed and the skipped thing forgotten", TIMEOUT, () -> ledger.convergence(id).written() == 5);
+        assertThat(listAll(id, "pending", 10)).containsExactlyInAnyOrderElementsOf(healthy);
+    }
+
+    @Test
     void aBadStatusLimitOrCursorIsAJsonErrorNamingTheFieldAndAnUnknownRolloutIsNotFound() {
         String id = LedgerFixture.hashedRollout(rollouts).id();
         given().get("/rollouts/" + id + "/things").then().statusCode(400)
