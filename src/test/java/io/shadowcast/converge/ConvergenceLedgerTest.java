@@ -199,6 +199,32 @@ class ConvergenceLedgerTest {
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(3, 3, 0, 0));
     }
 
+    @Test
+    void aPageRecordedButNotCountedBeforeACrashIsCountedOnceWhenItComesAgain() {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("uncounted", 30);
+        // killed between the batch writes and the count: 20 things recorded under token page-1, none counted
+        for (String thing : page.subList(0, 20)) {
+            dynamo.putItem(r -> r.tableName(config.table()).item(Map.of(
+                    TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + thing),
+                    TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rollout.id()),
+                    TableProvisioner.STATUS_SORT, AttributeValue.fromS(thing),
+                    LedgerStore.ROLLOUT, AttributeValue.fromS(rollout.id()),
+                    LedgerStore.WAVE, AttributeValue.fromN("0"),
+                    LedgerStore.HASH, AttributeValue.fromS(rollout.hash()),
+                    LedgerStore.STATUS, AttributeValue.fromS(ThingStatus.WRITTEN.name()),
+                    LedgerStore.WRITTEN_AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
+                    LedgerStore.AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
+                    LedgerStore.PAGE, AttributeValue.fromS("page-1"))));
+        }
+        assertThat(deviceLedger.convergence(rollout.id()).written()).isZero();
+
+        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWrite(rollout.id(), 0, page);
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(30, 0, 0, 0));
+    }
+
     /** What step 1 of a move to APPLIED leaves on the thing item, with a repair deadline already passed. */
     private void pendingMove(String rolloutId, String thing, String token, long dueAt) {
         dynamo.updateItem(r -> r.tableName(config.table())
