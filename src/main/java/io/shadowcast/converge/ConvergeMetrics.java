@@ -17,7 +17,7 @@ public class ConvergeMetrics {
     private final Map<ThingStatus, Counter> reached = new EnumMap<>(ThingStatus.class);
 
     ConvergeMetrics(MeterRegistry registry) {
-        for (ThingStatus status : ThingStatus.values()) {
+        for (ThingStatus status : ThingStatus.LISTED) {
             if (status != ThingStatus.WRITTEN) {
                 reached.put(status, Counter.builder("shadowcast.converge.things")
                         .description("Written things that reached a status by a device report or the confirm timeout")
@@ -27,6 +27,9 @@ public class ConvergeMetrics {
     }
 
     void reached(ThingStatus to) {
-        reached.get(to).increment();
+        Counter counter = reached.get(to);
+        if (counter != null) {
+            counter.increment();
+        }
     }
 }

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,6 +26,8 @@ public class ConvergenceLedger implements DeviceLedger {
     private static final Logger LOG = Logger.getLogger(ConvergenceLedger.class);
     /** Rollouts whose object is remembered here; a page of a running rollout always finds its own. */
     private static final int REMEMBERED_OBJECTS = 1_000;
+    /** Reads of a thing whose last move is being counted, before its report is left for a redelivery. */
+    private static final int BUSY_ATTEMPTS = 10;
 
     private final LedgerStore store;
     private final RolloutStore rollouts;
@@ -52,22 +54,26 @@ public class ConvergenceLedger implements DeviceLedger {
         if (things.isEmpty()) {
             return;
         }
-        Set<String> already = store.recorded(rolloutId, things);
-        List<String> fresh = things.stream().filter(thing -> !already.contains(thing)).toList();
+        Map<String, LedgerStore.Recorded> recorded = store.recorded(rolloutId, things);
+        List<String> fresh = things.stream().filter(thing -> !recorded.containsKey(thing)).toList();
+        Instant now = clock.instant();
         if (!fresh.isEmpty()) {
-            Instant now = clock.instant();
             store.recordWritten(objectOf(rolloutId), wave, fresh, now, now.plus(confirmTimeout));
         }
-        if (!already.isEmpty()) {
+        if (!recorded.isEmpty()) {
+            // a repeated page: its things keep what their devices reported; a recording cut short by a
+            // crash before its count is counted now (once: the count goes by the recording's token)
+            recorded.values().stream().collect(Collectors.groupingBy(r -> r, Collectors.counting()))
+                    .forEach((recording, count) -> store.countPage(rolloutId, recording.wave(), recording.page(), count, now));
             LOG.debugf("Rollout %s: %d of %d things of the page were recorded before, kept as they are", rolloutId,
-                    already.size(), things.size());
+                    recorded.size(), things.size());
         }
     }
 
     @Override
     public void notWritten(String rolloutId, String thing) {
         Optional<ThingItem> item = store.get(rolloutId, thing);
-        if (item.isPresent() && item.get().status() == ThingStatus.WRITTEN && store.forget(item.get(), clock.instant())) {
+        if (item.isPresent() && moveTo(item.get(), ThingStatus.NOT_WRITTEN, null).moved()) {
             LOG.debugf("Rollout %s: thing %s was not written after all; nothing is awaited from it", rolloutId, thing);
         }
     }
@@ -105,13 +111,26 @@ public class ConvergenceLedger implements DeviceLedger {
         return moveTo(item, ThingStatus.TIMED_OUT, null);
     }
 
-    /** One conditional move from the status read; when another move came first, reads again and decides again. */
+    /**
+     * One conditional move from the status read; when another move came first, reads again and decides
+     * again. A move of the same thing whose count is being taken right now is waited for, briefly.
+     */
     private Counted moveTo(ThingItem item, ThingStatus target, String error) {
         ThingItem current = item;
-        while (current.status().canMoveTo(target)) {
-            if (store.move(current, target, error, clock.instant())) {
-                metrics.reached(target);
-                return new Counted(current, target, true);
+        for (int attempt = 1; ; attempt++) {
+            if (current.counting() == null) {
+                if (!current.status().canMoveTo(target)) {
+                    return new Counted(current, current.status(), false);
+                }
+                if (store.move(current, target, error, clock.instant())) {
+                    metrics.reached(target);
+                    return new Counted(current, target, true);
+                }
+            } else if (attempt > BUSY_ATTEMPTS) {
+                throw new IllegalStateException("thing " + current.thing() + " of rollout " + current.rolloutId()
+                        + " has a move being counted; tried again later");
+            } else {
+                pause(attempt);
             }
             Optional<ThingItem> again = store.get(current.rolloutId(), current.thing());
             if (again.isEmpty()) {
@@ -119,7 +138,15 @@ public class ConvergenceLedger implements DeviceLedger {
             }
             current = again.get();
         }
-        return new Counted(current, current.status(), false);
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(20L * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a count", e);
+        }
     }
 
     /** The rollout's hash and url, which every thing item carries; read once per rollout. */

@@ -20,23 +20,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import org.jboss.logging.Logger;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The ledger table. Two kinds of items under the composite key ({@code pk}, {@code sk}):
@@ -44,30 +41,33 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * <li>a <b>thing item</b> per written thing and rollout: {@code pk = thing#<name>}, {@code sk = <rollout id>},
  * so a device report finds every rollout that wrote its thing with one Query. Its {@code statusKey}
  * ({@code <rollout>#<STATUS>#<shard>}) puts it in the {@code status} index, sharded so that no rollout's
- * listing is one hot partition; while WRITTEN it also carries {@code shard} and {@code dueAt} (its confirm
- * deadline), which put it in the sparse {@code due} index the timeout sweep queries.</li>
- * <li>a <b>counter shard</b> per rollout, wave and shard: {@code pk = rollout#<id>}, {@code sk = count#<wave>#<shard>},
- * with the numbers of things written, applied, failed and timed out. A transition adds to the shard of
- * its thing in the same transaction that moves the thing, so counts never drift; reading sums the shards.</li>
+ * listing is one hot partition; while it awaits something (its report until the confirm deadline, or the
+ * count of its last move) it carries {@code shard} and {@code dueAt}, which put it in the sparse {@code due}
+ * index that the sweep queries.</li>
+ * <li><b>counter shards</b> per rollout, wave and shard: {@code pk = rollout#<id>}, {@code sk = count#<wave>#<shard>}
+ * (moves) or {@code pages#<wave>#<shard>} (things recorded), summed on reading. A thing's moves count in
+ * its own shard, so no counter is one hot item.</li>
  * </ul>
  * {@code #} never occurs in thing names, so the two kinds never share a partition. Every item carries
  * {@code expiresAt} (TTL, epoch seconds); all other times are epoch milliseconds.
+ *
+ * <p>No transactions: each count is taken exactly once through tokens kept in the counter item (see
+ * {@link #recordWritten} and {@link #move}), which costs what a transaction would and never conflicts.
  */
 @Singleton
 public class LedgerStore {
 
-    private static final Logger LOG = Logger.getLogger(LedgerStore.class);
-
     /** Counter and index shards per rollout: a thing's shard is its name's hash modulo this. */
     static final int SHARDS = 32;
-    /** Emulators accept 25 actions per transaction (AWS 100): 24 new things and their counter. */
-    static final int THINGS_PER_TRANSACTION = 24;
+    /** A move whose count was not finished this long after it began is finished by the sweep. */
+    static final Duration REPAIR_AFTER = Duration.ofMinutes(1);
+    private static final int ITEMS_PER_BATCH_WRITE = 25;
     private static final int KEYS_PER_BATCH_GET = 100;
-    private static final int CONFLICT_ATTEMPTS = 8;
 
     static final String THING_PREFIX = "thing#";
     static final String ROLLOUT_PREFIX = "rollout#";
     static final String COUNT_PREFIX = "count#";
+    static final String PAGES_PREFIX = "pages#";
     static final String ROLLOUT = "rollout";
     static final String WAVE = "wave";
     static final String HASH = "hash";
@@ -76,9 +76,19 @@ public class LedgerStore {
     static final String WRITTEN_AT = "writtenAt";
     static final String AT = "at";
     static final String ERROR = "error";
+    static final String PAGE = "page";
+    static final String COUNT_FROM = "countFrom";
+    static final String COUNT_TO = "countTo";
+    static final String COUNT_TOKEN = "countToken";
+    /** On a counter shard: the tokens of the counts it took whose thing item has not yet let go of them. */
+    static final String TOKENS = "tokens";
 
     /** What every thing item of a rollout carries: the object a device reports back. */
     public record RolloutObject(String rolloutId, String hash, String url) {
+    }
+
+    /** A thing a rollout recorded before: the wave and the page recording it came with. */
+    record Recorded(int wave, String page) {
     }
 
     /** One page of a rollout's things in one status, and the cursor of the next page (null after the last). */
@@ -88,35 +98,42 @@ public class LedgerStore {
     private final DynamoDbClient dynamo;
     private final String table;
     private final Duration retention;
+    private final Duration repairAfter;
 
     @Inject
     LedgerStore(DynamoDbClient dynamo, ConvergeConfig config) {
-        this(dynamo, config.table(), config.retention());
+        this(dynamo, config.table(), config.retention(), REPAIR_AFTER);
     }
 
-    LedgerStore(DynamoDbClient dynamo, String table, Duration retention) {
+    LedgerStore(DynamoDbClient dynamo, String table, Duration retention, Duration repairAfter) {
         this.dynamo = dynamo;
         this.table = table;
         this.retention = retention;
+        this.repairAfter = repairAfter;
     }
 
     static int shardOf(String thing) {
         return Math.floorMod(thing.hashCode(), SHARDS);
     }
 
-    /** The things of this list that the rollout already recorded (a page repeated after a resume). */
-    Set<String> recorded(String rolloutId, List<String> things) {
-        Set<String> found = new HashSet<>();
+    // ---------------------------------------------------------------------------------------------
+    // Recording the things of a page
+    // ---------------------------------------------------------------------------------------------
+
+    /** The things of this list that the rollout recorded before (a page repeated after a resume). */
+    Map<String, Recorded> recorded(String rolloutId, List<String> things) {
+        Map<String, Recorded> found = new HashMap<>();
         for (int from = 0; from < things.size(); from += KEYS_PER_BATCH_GET) {
             List<Map<String, AttributeValue>> keys = things.subList(from, Math.min(things.size(), from + KEYS_PER_BATCH_GET))
                     .stream().map(thing -> thingKey(thing, rolloutId)).toList();
             Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys)
-                    .consistentRead(true).projectionExpression("#thing")
-                    .expressionAttributeNames(Map.of("#thing", STATUS_SORT)).build());
+                    .consistentRead(true).projectionExpression("#thing, #wave, #page")
+                    .expressionAttributeNames(Map.of("#thing", STATUS_SORT, "#wave", WAVE, "#page", PAGE)).build());
             for (int attempt = 1; !request.isEmpty(); attempt++) {
                 Map<String, KeysAndAttributes> asked = request;
                 BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(asked));
-                response.responses().getOrDefault(table, List.of()).forEach(item -> found.add(item.get(STATUS_SORT).s()));
+                response.responses().getOrDefault(table, List.of()).forEach(item -> found.put(item.get(STATUS_SORT).s(),
+                        new Recorded((int) number(item, WAVE), text(item, PAGE))));
                 request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
                 if (!request.isEmpty()) {
                     backOff(attempt);
@@ -127,22 +144,14 @@ public class LedgerStore {
     }
 
     /**
-     * Records things not recorded yet as WRITTEN, {@value #THINGS_PER_TRANSACTION} a transaction with the
-     * counter they add to. A thing that exists after all (its condition failed) is left as it is.
+     * Records things as WRITTEN with BatchWriteItem, then counts them in {@code written} under the token
+     * of this recording, which every one of them carries in {@code page}. A crash between the two leaves
+     * items whose page was never counted: the page, repeated on resume, finds them and counts them then
+     * ({@link #countPage}); the token makes sure that happens once.
      */
     void recordWritten(RolloutObject object, int wave, List<String> things, Instant now, Instant due) {
-        for (int from = 0; from < things.size(); from += THINGS_PER_TRANSACTION) {
-            List<String> chunk = things.subList(from, Math.min(things.size(), from + THINGS_PER_TRANSACTION));
-            while (!chunk.isEmpty() && !transact(newThings(object, wave, chunk, now, due))) {
-                Set<String> already = recorded(object.rolloutId(), chunk);
-                chunk = chunk.stream().filter(thing -> !already.contains(thing)).toList();
-            }
-        }
-    }
-
-    private List<TransactWriteItem> newThings(RolloutObject object, int wave, List<String> things, Instant now,
-            Instant due) {
-        List<TransactWriteItem> writes = new ArrayList<>();
+        String page = newToken();
+        List<WriteRequest> puts = new ArrayList<>();
         for (String thing : things) {
             Map<String, AttributeValue> item = new HashMap<>(thingKey(thing, object.rolloutId()));
             item.put(STATUS_SORT, s(thing));
@@ -156,95 +165,142 @@ public class LedgerStore {
             item.put(AT, n(now.toEpochMilli()));
             item.put(DUE_SHARD, n(shardOf(thing)));
             item.put(DUE_AT, n(due.toEpochMilli()));
+            item.put(PAGE, s(page));
             item.put(EXPIRES_AT, n(expiry(now)));
-            writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(item)
-                    .conditionExpression("attribute_not_exists(#pk)")
-                    .expressionAttributeNames(Map.of("#pk", LEDGER_PARTITION))).build());
+            puts.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
         }
-        writes.add(count(object.rolloutId(), wave, shardOf(things.get(0)), Map.of(ThingStatus.WRITTEN.counter,
-                (long) things.size()), now));
-        return writes;
-    }
-
-    /**
-     * Moves a thing from the status it was read in to {@code to} (see {@link ThingStatus}), with its
-     * counters. False when it is no longer in the status it was read in: read it again and decide again.
-     */
-    boolean move(ThingItem item, ThingStatus to, String error, Instant now) {
-        Map<String, String> names = new HashMap<>(Map.of("#status", STATUS, "#statusKey", STATUS_PARTITION,
-                "#at", AT, "#dueShard", DUE_SHARD, "#dueAt", DUE_AT, "#error", ERROR));
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":from", s(item.status().name()),
-                ":to", s(to.name()), ":statusKey", s(statusKey(item.rolloutId(), to, shardOf(item.thing()))),
-                ":at", n(now.toEpochMilli())));
-        String update = "SET #status = :to, #statusKey = :statusKey, #at = :at";
-        if (to == ThingStatus.FAILED && error != null) {
-            values.put(":error", s(error));
-            update += ", #error = :error REMOVE #dueShard, #dueAt";
-        } else {
-            update += " REMOVE #dueShard, #dueAt, #error";
-        }
-        String expression = update;
-        Map<String, Long> deltas = new LinkedHashMap<>();
-        deltas.put(to.counter, 1L);
-        if (item.status() != ThingStatus.WRITTEN) {
-            deltas.put(item.status().counter, -1L);
-        }
-        TransactWriteItem thing = TransactWriteItem.builder().update(u -> u.tableName(table)
-                .key(thingKey(item.thing(), item.rolloutId())).updateExpression(expression)
-                .conditionExpression("#status = :from").expressionAttributeNames(names)
-                .expressionAttributeValues(values)).build();
-        return transact(List.of(thing, count(item.rolloutId(), item.wave(), shardOf(item.thing()), deltas, now)));
-    }
-
-    /** Forgets a WRITTEN thing whose write did not happen, and its count. False when it is no longer WRITTEN. */
-    boolean forget(ThingItem item, Instant now) {
-        TransactWriteItem delete = TransactWriteItem.builder().delete(d -> d.tableName(table)
-                .key(thingKey(item.thing(), item.rolloutId())).conditionExpression("#status = :written")
-                .expressionAttributeNames(Map.of("#status", STATUS))
-                .expressionAttributeValues(Map.of(":written", s(ThingStatus.WRITTEN.name())))).build();
-        return transact(List.of(delete, count(item.rolloutId(), item.wave(), shardOf(item.thing()),
-                Map.of(ThingStatus.WRITTEN.counter, -1L), now)));
-    }
-
-    /** Adds to the counters of one shard of a rollout's wave, and keeps the shard as long as its things. */
-    private TransactWriteItem count(String rolloutId, int wave, int shard, Map<String, Long> deltas, Instant now) {
-        Map<String, String> names = new HashMap<>(Map.of("#expires", EXPIRES_AT));
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":expires", n(expiry(now))));
-        List<String> adds = new ArrayList<>();
-        deltas.forEach((counter, delta) -> {
-            names.put("#" + counter, counter);
-            values.put(":" + counter, n(delta));
-            adds.add("#" + counter + " :" + counter);
-        });
-        String update = "ADD " + String.join(", ", adds) + " SET #expires = :expires";
-        return TransactWriteItem.builder().update(u -> u.tableName(table)
-                .key(Map.of(LEDGER_PARTITION, s(ROLLOUT_PREFIX + rolloutId), LEDGER_SORT, s(counterSort(wave, shard))))
-                .updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values)).build();
-    }
-
-    /**
-     * Runs one transaction; true when it was written, false when a condition failed. Concurrent
-     * transactions on one counter shard conflict now and then: those are tried again after a pause.
-     */
-    private boolean transact(List<TransactWriteItem> writes) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dynamo.transactWriteItems(r -> r.transactItems(writes));
-                return true;
-            } catch (TransactionCanceledException e) {
-                List<String> codes = e.hasCancellationReasons()
-                        ? e.cancellationReasons().stream().map(CancellationReason::code).toList() : List.of();
-                if (codes.contains("ConditionalCheckFailed")) {
-                    return false;
+        for (int from = 0; from < puts.size(); from += ITEMS_PER_BATCH_WRITE) {
+            Map<String, List<WriteRequest>> request = Map.of(table,
+                    puts.subList(from, Math.min(puts.size(), from + ITEMS_PER_BATCH_WRITE)));
+            for (int attempt = 1; !request.isEmpty(); attempt++) {
+                Map<String, List<WriteRequest>> asked = request;
+                var response = dynamo.batchWriteItem(r -> r.requestItems(asked));
+                request = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+                if (!request.isEmpty()) {
+                    backOff(attempt);
                 }
-                if (!codes.contains("TransactionConflict") || attempt >= CONFLICT_ATTEMPTS) {
-                    throw e;
-                }
-                LOG.debugf("Ledger transaction conflicted (attempt %d), trying again", attempt);
-                backOff(attempt);
             }
         }
+        countPage(object.rolloutId(), wave, page, things.size(), now);
     }
+
+    /** Adds a page recording's things to {@code written}, unless that recording was counted already. */
+    void countPage(String rolloutId, int wave, String page, long things, Instant now) {
+        try {
+            dynamo.updateItem(r -> r.tableName(table)
+                    .key(counterKey(rolloutId, PAGES_PREFIX, wave, Math.floorMod(page.hashCode(), SHARDS)))
+                    .updateExpression("ADD #written :things, #tokens :page SET #expires = :expires")
+                    .conditionExpression("attribute_not_exists(#tokens) OR NOT contains(#tokens, :token)")
+                    .expressionAttributeNames(Map.of("#written", ThingStatus.WRITTEN.counter, "#tokens", TOKENS,
+                            "#expires", EXPIRES_AT))
+                    .expressionAttributeValues(Map.of(":things", n(things), ":page", AttributeValue.fromSs(List.of(page)),
+                            ":token", s(page), ":expires", n(expiry(now)))));
+        } catch (ConditionalCheckFailedException counted) {
+            // this recording was counted before
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Moving a thing and counting the move exactly once
+    // ---------------------------------------------------------------------------------------------
+
+    /**
+     * Moves a thing from the status it was read in to {@code to} and counts the move, in four
+     * conditional writes (docs/rollout.md, "Convergence"):
+     * <ol>
+     * <li>the thing item moves, if it is still in the status read and no other count is pending on it,
+     * and carries the pending count (from, to, a fresh token) with a repair deadline in the due index;</li>
+     * <li>its counter shard adds the move, unless it holds the token already, and keeps the token;</li>
+     * <li>the thing item lets go of the pending count (a NOT_WRITTEN one is deleted);</li>
+     * <li>the counter shard lets go of the token.</li>
+     * </ol>
+     * A crash after step 1 leaves the pending count on the item; the sweep finds it by its repair deadline
+     * and runs steps 2 to 4 ({@link #finishCounting}); the token keeps step 2 from counting twice.
+     *
+     * @return false when the thing is no longer in the status it was read in, or a count is pending on it
+     */
+    boolean move(ThingItem item, ThingStatus to, String error, Instant now) {
+        ThingItem.Counting counting = new ThingItem.Counting(item.status(), to, newToken());
+        Map<String, String> names = new HashMap<>(Map.of("#status", STATUS, "#statusKey", STATUS_PARTITION,
+                "#at", AT, "#from", COUNT_FROM, "#to", COUNT_TO, "#token", COUNT_TOKEN, "#dueShard", DUE_SHARD,
+                "#dueAt", DUE_AT));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":read", s(item.status().name()),
+                ":to", s(to.name()), ":statusKey", s(statusKey(item.rolloutId(), to, shardOf(item.thing()))),
+                ":at", n(now.toEpochMilli()), ":from", s(item.status().name()), ":token", s(counting.token()),
+                ":shard", n(shardOf(item.thing())), ":repair", n(now.plus(repairAfter).toEpochMilli())));
+        StringBuilder update = new StringBuilder("SET #status = :to, #statusKey = :statusKey, #at = :at, "
+                + "#from = :from, #to = :to, #token = :token, #dueShard = :shard, #dueAt = :repair");
+        names.put("#error", ERROR);
+        if (to == ThingStatus.FAILED && error != null) {
+            values.put(":error", s(error));
+            update.append(", #error = :error");
+        } else if (to == ThingStatus.APPLIED) {
+            update.append(" REMOVE #error");
+        } else {
+            names.remove("#error");
+        }
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(thingKey(item.thing(), item.rolloutId()))
+                    .updateExpression(update.toString())
+                    .conditionExpression("#status = :read AND attribute_not_exists(#token)")
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+        } catch (ConditionalCheckFailedException moved) {
+            return false;
+        }
+        finishCounting(item.rolloutId(), item.thing(), item.wave(), counting, now);
+        return true;
+    }
+
+    /** Steps 2 to 4 of {@link #move} for a thing whose move was not counted to the end (the sweep's repair). */
+    void finishCounting(ThingItem item, Instant now) {
+        finishCounting(item.rolloutId(), item.thing(), item.wave(), item.counting(), now);
+    }
+
+    private void finishCounting(String rolloutId, String thing, int wave, ThingItem.Counting counting, Instant now) {
+        Map<String, AttributeValue> counter = counterKey(rolloutId, COUNT_PREFIX, wave, shardOf(thing));
+        AttributeValue tokenSet = AttributeValue.fromSs(List.of(counting.token()));
+        Map<String, String> names = new HashMap<>(Map.of("#tokens", TOKENS, "#expires", EXPIRES_AT));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":tokens", tokenSet, ":token", s(counting.token()),
+                ":expires", n(expiry(now))));
+        List<String> adds = new ArrayList<>(List.of("#tokens :tokens"));
+        counting.to().countsFrom(counting.from()).forEach((name, delta) -> {
+            names.put("#" + name, name);
+            values.put(":" + name, n(delta));
+            adds.add("#" + name + " :" + name);
+        });
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(counter)
+                    .updateExpression("ADD " + String.join(", ", adds) + " SET #expires = :expires")
+                    .conditionExpression("attribute_not_exists(#tokens) OR NOT contains(#tokens, :token)")
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+        } catch (ConditionalCheckFailedException counted) {
+            // counted before a crash; the steps after it were not done
+        }
+        Map<String, String> itemNames = Map.of("#token", COUNT_TOKEN);
+        Map<String, AttributeValue> itemValues = Map.of(":token", s(counting.token()));
+        try {
+            if (counting.to() == ThingStatus.NOT_WRITTEN) {
+                dynamo.deleteItem(r -> r.tableName(table).key(thingKey(thing, rolloutId))
+                        .conditionExpression("#token = :token")
+                        .expressionAttributeNames(itemNames).expressionAttributeValues(itemValues));
+            } else {
+                dynamo.updateItem(r -> r.tableName(table).key(thingKey(thing, rolloutId))
+                        .updateExpression("REMOVE #from, #to, #token, #dueShard, #dueAt")
+                        .conditionExpression("#token = :token")
+                        .expressionAttributeNames(Map.of("#from", COUNT_FROM, "#to", COUNT_TO, "#token", COUNT_TOKEN,
+                                "#dueShard", DUE_SHARD, "#dueAt", DUE_AT))
+                        .expressionAttributeValues(itemValues));
+            }
+        } catch (ConditionalCheckFailedException released) {
+            // the sweep finished this count meanwhile
+        }
+        dynamo.updateItem(r -> r.tableName(table).key(counter).updateExpression("DELETE #tokens :tokens")
+                .expressionAttributeNames(Map.of("#tokens", TOKENS)).expressionAttributeValues(Map.of(":tokens", tokenSet)));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reading
+    // ---------------------------------------------------------------------------------------------
 
     /** Every rollout that wrote this thing and is still kept. */
     List<ThingItem> rolloutsOf(String thing) {
@@ -264,23 +320,33 @@ public class LedgerStore {
 
     /** The counts of one wave, or of every wave when {@code wave} is empty: the sum of their counter shards. */
     Convergence counts(String rolloutId, Optional<Integer> wave) {
-        String prefix = wave.map(w -> COUNT_PREFIX + w + "#").orElse(COUNT_PREFIX);
         long[] sums = new long[4];
+        List<String> counters = List.of(ThingStatus.WRITTEN.counter, ThingStatus.APPLIED.counter,
+                ThingStatus.FAILED.counter, ThingStatus.TIMED_OUT.counter);
+        Map<String, String> names = new HashMap<>(Map.of("#pk", LEDGER_PARTITION, "#sk", LEDGER_SORT));
+        counters.forEach(counter -> names.put("#" + counter, counter));
         query(QueryRequest.builder().tableName(table).consistentRead(true)
-                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expressionAttributeNames(Map.of("#pk", LEDGER_PARTITION, "#sk", LEDGER_SORT))
-                .expressionAttributeValues(Map.of(":pk", s(ROLLOUT_PREFIX + rolloutId), ":prefix", s(prefix))).build(),
+                .keyConditionExpression("#pk = :pk")
+                .projectionExpression("#sk, #written, #applied, #failed, #timedOut")
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(Map.of(":pk", s(ROLLOUT_PREFIX + rolloutId))).build(),
                 item -> {
-                    sums[0] += number(item, ThingStatus.WRITTEN.counter);
-                    sums[1] += number(item, ThingStatus.APPLIED.counter);
-                    sums[2] += number(item, ThingStatus.FAILED.counter);
-                    sums[3] += number(item, ThingStatus.TIMED_OUT.counter);
+                    // sk is count#<wave>#<shard> or pages#<wave>#<shard>
+                    String[] parts = item.get(LEDGER_SORT).s().split("#");
+                    if (wave.isEmpty() || wave.get() == Integer.parseInt(parts[1])) {
+                        for (int i = 0; i < counters.size(); i++) {
+                            sums[i] += number(item, counters.get(i));
+                        }
+                    }
                 });
         return new Convergence(sums[0], sums[1], sums[2], sums[3]);
     }
 
-    /** WRITTEN things of this shard whose confirm deadline passed, oldest first (from the sparse due index). */
-    List<ThingItem> overdue(int shard, Instant now, int limit) {
+    /**
+     * Things of this shard due now, oldest first (from the sparse due index): WRITTEN things past their
+     * confirm deadline, and moves whose count was not finished.
+     */
+    List<ThingItem> due(int shard, Instant now, int limit) {
         QueryResponse response = dynamo.query(r -> r.tableName(table).indexName(DUE_INDEX)
                 .keyConditionExpression("#shard = :shard AND #due <= :now")
                 .expressionAttributeNames(Map.of("#shard", DUE_SHARD, "#due", DUE_AT))
@@ -329,7 +395,7 @@ public class LedgerStore {
                 start = null;
             }
         }
-        boolean more = things.size() == limit && (shard < SHARDS);
+        boolean more = things.size() == limit && shard < SHARDS;
         String next = more ? new Cursor(lastShard, things.get(things.size() - 1).thing()).encode() : null;
         return new Listing(things, next);
     }
@@ -370,7 +436,7 @@ public class LedgerStore {
         }
     }
 
-    private void query(QueryRequest first, java.util.function.Consumer<Map<String, AttributeValue>> each) {
+    private void query(QueryRequest first, Consumer<Map<String, AttributeValue>> each) {
         QueryRequest request = first;
         while (true) {
             QueryResponse response = dynamo.query(request);
@@ -386,22 +452,31 @@ public class LedgerStore {
         return rolloutId + "#" + status.name() + "#" + shard;
     }
 
-    private static String counterSort(int wave, int shard) {
-        return COUNT_PREFIX + wave + "#" + shard;
-    }
-
-    private long expiry(Instant now) {
-        return now.plus(retention).getEpochSecond();
+    private static Map<String, AttributeValue> counterKey(String rolloutId, String prefix, int wave, int shard) {
+        return Map.of(LEDGER_PARTITION, s(ROLLOUT_PREFIX + rolloutId), LEDGER_SORT, s(prefix + wave + "#" + shard));
     }
 
     private static Map<String, AttributeValue> thingKey(String thing, String rolloutId) {
         return Map.of(LEDGER_PARTITION, s(THING_PREFIX + thing), LEDGER_SORT, s(rolloutId));
     }
 
+    private long expiry(Instant now) {
+        return now.plus(retention).getEpochSecond();
+    }
+
+    private static String newToken() {
+        return UUID.randomUUID().toString();
+    }
+
     private static ThingItem toThing(Map<String, AttributeValue> item) {
+        ThingItem.Counting counting = item.containsKey(COUNT_TOKEN)
+                ? new ThingItem.Counting(ThingStatus.valueOf(text(item, COUNT_FROM)),
+                        ThingStatus.valueOf(text(item, COUNT_TO)), text(item, COUNT_TOKEN))
+                : null;
         return new ThingItem(item.get(STATUS_SORT).s(), item.get(ROLLOUT).s(), (int) number(item, WAVE),
                 text(item, HASH), text(item, URL), ThingStatus.valueOf(item.get(STATUS).s()),
-                Instant.ofEpochMilli(number(item, WRITTEN_AT)), Instant.ofEpochMilli(number(item, AT)), text(item, ERROR));
+                Instant.ofEpochMilli(number(item, WRITTEN_AT)), Instant.ofEpochMilli(number(item, AT)),
+                text(item, ERROR), text(item, PAGE), counting);
     }
 
     private static String text(Map<String, AttributeValue> item, String name) {

@@ -59,7 +59,8 @@ public class ReportConsumer {
                     report.thingName(), report.describe());
             return;
         }
-        LOG.infof("Message %s: thing %s reported %s: %s", message.messageId(), report.thingName(), report.describe(),
+        LOG.infof("Message %s: thing %s reported %s%s: %s", message.messageId(), report.thingName(), report.describe(),
+                report.reportedAt() == null ? "" : " at " + report.reportedAt(),
                 counted.stream().map(c -> "rollout " + c.before().rolloutId() + (c.moved()
                         ? " " + c.before().status() + " -> " + c.now() : " stays " + c.now()))
                         .collect(Collectors.joining(", ")));

@@ -10,7 +10,13 @@ import java.time.Instant;
  * @param writtenAt when it was recorded, just before its shadow write
  * @param at        when it reached its status
  * @param error     what the device reported, when FAILED
+ * @param page      the recording of the page it came with, whose count in {@code written} follows it
+ * @param counting  a move whose count has not been taken yet (see {@link LedgerStore#move}); null mostly
  */
 public record ThingItem(String thing, String rolloutId, int wave, String hash, String url, ThingStatus status,
-        Instant writtenAt, Instant at, String error) {
+        Instant writtenAt, Instant at, String error, String page, Counting counting) {
+
+    /** A move of this thing whose count is being taken. */
+    public record Counting(ThingStatus from, ThingStatus to, String token) {
+    }
 }

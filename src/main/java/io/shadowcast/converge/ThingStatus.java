@@ -1,14 +1,17 @@
 package io.shadowcast.converge;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Where one thing stands in one rollout, and the moves between the states (docs/rollout.md,
- * "Convergence"). Every move is one conditional write from the exact state read, together with the
- * counter changes, so a duplicate or stale report moves nothing and no count is taken twice:
+ * "Convergence"). Every move is one conditional write from the exact state read, and its count follows
+ * it exactly once ({@link LedgerStore#move}), so a duplicate or stale report moves nothing and no count
+ * is taken twice:
  *
  * <pre>
  *  WRITTEN   --report hash-->        APPLIED
@@ -18,6 +21,7 @@ import java.util.Set;
  *  TIMED_OUT --late report error-->  FAILED
  *  FAILED    --report hash-->        APPLIED   (the device tried again and made it)
  *  APPLIED   stays APPLIED: a later error or a redelivered old report changes nothing
+ *  WRITTEN   --write failed-->       NOT_WRITTEN, then deleted (nothing is awaited from it)
  * </pre>
  */
 public enum ThingStatus {
@@ -26,7 +30,9 @@ public enum ThingStatus {
     WRITTEN("written"),
     APPLIED("applied"),
     FAILED("failed"),
-    TIMED_OUT("timedOut");
+    TIMED_OUT("timedOut"),
+    /** Its write did not happen after all: the item goes, and so does its count in {@code written}. */
+    NOT_WRITTEN("written");
 
     /** The counter attribute that counts the things that are (or, for WRITTEN, ever were) in this state. */
     final String counter;
@@ -41,13 +47,28 @@ public enum ThingStatus {
             case WRITTEN -> EnumSet.noneOf(ThingStatus.class);
             case APPLIED -> EnumSet.of(WRITTEN, TIMED_OUT, FAILED);
             case FAILED -> EnumSet.of(WRITTEN, TIMED_OUT);
-            case TIMED_OUT -> EnumSet.of(WRITTEN);
+            case TIMED_OUT, NOT_WRITTEN -> EnumSet.of(WRITTEN);
         };
+    }
+
+    /**
+     * What a move from {@code from} to this status adds to the counters: one more in this status, one
+     * less in the one it left ({@code written} counts every thing written, so leaving WRITTEN takes
+     * nothing from it), and a write that did not happen takes one from {@code written}.
+     */
+    Map<String, Long> countsFrom(ThingStatus from) {
+        if (this == NOT_WRITTEN) {
+            return Map.of(counter, -1L);
+        }
+        return from == WRITTEN ? Map.of(counter, 1L) : Map.of(counter, 1L, from.counter, -1L);
     }
 
     boolean canMoveTo(ThingStatus to) {
         return to.reachableFrom().contains(this);
     }
+
+    /** The statuses the REST API lists things in. */
+    static final List<ThingStatus> LISTED = List.of(WRITTEN, APPLIED, FAILED, TIMED_OUT);
 
     /** The name in the REST API: {@code applied}, {@code failed}, {@code timed_out}, {@code pending} (WRITTEN). */
     public String apiName() {
@@ -55,11 +76,6 @@ public enum ThingStatus {
     }
 
     public static Optional<ThingStatus> ofApiName(String name) {
-        for (ThingStatus status : values()) {
-            if (status.apiName().equals(name)) {
-                return Optional.of(status);
-            }
-        }
-        return Optional.empty();
+        return LISTED.stream().filter(status -> status.apiName().equals(name)).findFirst();
     }
 }

@@ -17,8 +17,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Every {@code sweep-every}, moves the written things whose device reported nothing within the confirm
- * timeout to TIMED_OUT. It reads the sparse {@code due} index shard by shard (never a Scan); every
- * replica sweeps, and the conditional move lets only one of them count a thing.
+ * timeout to TIMED_OUT, and finishes the counts of moves cut short by a crash. It reads the sparse
+ * {@code due} index shard by shard (never a Scan); every replica sweeps, and the conditional writes let
+ * only one of them count a thing.
  */
 @ApplicationScoped
 public class TimeoutSweep {
@@ -72,10 +73,15 @@ public class TimeoutSweep {
             List<ThingItem> overdue;
             int moved;
             do {
-                overdue = store.overdue(shard, clock.instant(), PAGE);
+                overdue = store.due(shard, clock.instant(), PAGE);
                 moved = 0;
                 for (ThingItem item : overdue) {
-                    if (ledger.timeOut(item).moved()) {
+                    if (item.counting() != null) {
+                        store.finishCounting(item, clock.instant());
+                        LOG.infof("Rollout %s: finished counting the move of %s (%s -> %s), cut short before",
+                                item.rolloutId(), item.thing(), item.counting().from(), item.counting().to());
+                        moved++;
+                    } else if (ledger.timeOut(item).moved()) {
                         timedOut.merge(item.rolloutId(), 1, Integer::sum);
                         moved++;
                     }

@@ -1,6 +1,7 @@
 package io.shadowcast.health;
 
 import io.shadowcast.aws.QueueUrls;
+import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +18,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * Ready only while both queues and both tables answer. Each probe call has a short time limit and
+ * Ready only while the rollout, presence and report queues and the three tables answer. Each probe call has a short time limit and
  * no SDK retries, so an outage turns readiness DOWN quickly, with the failing resource and reason.
  */
 @Readiness
@@ -31,9 +32,11 @@ public class AwsReadinessCheck implements HealthCheck {
     private final QueueUrls queueUrls;
     private final RolloutConfig rollout;
     private final PresenceConfig presence;
+    private final ConvergeConfig converge;
 
     AwsReadinessCheck(SqsClient sqs, DynamoDbClient dynamo, QueueUrls queueUrls, RolloutConfig rollout,
-            PresenceConfig presence) {
+            PresenceConfig presence, ConvergeConfig converge) {
+        this.converge = converge;
         this.sqs = sqs;
         this.dynamo = dynamo;
         this.queueUrls = queueUrls;
@@ -48,6 +51,8 @@ public class AwsReadinessCheck implements HealthCheck {
         probe(response, "sqs:" + presence.queue(), () -> queueDepth(presence.queue()));
         probe(response, "dynamodb:" + rollout.table(), () -> tableStatus(rollout.table()));
         probe(response, "dynamodb:" + presence.table(), () -> tableStatus(presence.table()));
+        probe(response, "sqs:" + converge.queue(), () -> queueDepth(converge.queue()));
+        probe(response, "dynamodb:" + converge.table(), () -> tableStatus(converge.table()));
         return response.build();
     }
 

@@ -1,5 +1,6 @@
 package io.shadowcast.rollout;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +50,7 @@ public interface DeviceLedger {
         public static final Convergence NONE = new Convergence(0, 0, 0, 0);
 
         /** Written things still within their confirm timeout, without a report. */
+        @JsonProperty
         public long pending() {
             return Math.max(0, written - applied - failed - timedOut);
         }

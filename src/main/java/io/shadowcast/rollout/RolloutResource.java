@@ -52,9 +52,11 @@ public class RolloutResource {
     private final QueueUrls queueUrls;
     private final RolloutConfig config;
     private final ObjectMapper json;
+    private final DeviceLedger ledger;
 
     RolloutResource(RolloutStore store, SlotLease slots, RolloutService rollouts, S3Client s3, SqsClient sqs,
-            QueueUrls queueUrls, RolloutConfig config, ObjectMapper json) {
+            QueueUrls queueUrls, RolloutConfig config, ObjectMapper json, DeviceLedger ledger) {
+        this.ledger = ledger;
         this.store = store;
         this.slots = slots;
         this.rollouts = rollouts;
@@ -93,8 +95,8 @@ public class RolloutResource {
 
     @GET
     @Path("{id}")
-    public RolloutRecord get(@PathParam("id") String id) {
-        return store.get(id).orElseThrow(() -> notFound(id));
+    public RolloutView get(@PathParam("id") String id) {
+        return new RolloutView(store.get(id).orElseThrow(() -> notFound(id)), ledger.convergence(id));
     }
 
     @POST

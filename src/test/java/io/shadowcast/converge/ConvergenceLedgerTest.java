@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.shadowcast.config.ConvergeConfig;
+import io.shadowcast.provision.TableProvisioner;
 import io.shadowcast.rollout.DeviceLedger;
 import io.shadowcast.rollout.DeviceLedger.Convergence;
 import io.shadowcast.rollout.RolloutStore;
@@ -19,10 +21,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The ledger on the emulator's DynamoDB: recording pages, counting reports exactly, timeouts, older uploads. */
 @QuarkusTest
@@ -35,6 +40,8 @@ class ConvergenceLedgerTest {
     @Inject ConvergenceLedger ledger;
     @Inject LedgerStore store;
     @Inject RolloutStore rollouts;
+    @Inject DynamoDbClient dynamo;
+    @Inject ConvergeConfig config;
 
     @Test
     void aPageRecordedAgainKeepsWhatDevicesReportedAndCountsEachThingOnce() {
@@ -163,5 +170,73 @@ class ConvergenceLedgerTest {
         ledger.report(parsed(applied(fleet.get(4), SHADOW, rollout.url(), rollout.hash())));
         ledger.report(parsed(failed(fleet.get(3), SHADOW, rollout.url(), rollout.hash(), "late failure")));
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(5, 2, 2, 1));
+    }
+
+    @Test
+    void movesCutShortByACrashAreCountedOnceByTheSweep() {
+        var rollout = hashedRollout(rollouts);
+        List<String> fleet = things("crash", 3);
+        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        long past = System.currentTimeMillis() - 1_000;
+
+        // killed after step 1: the thing moved and holds its pending count, which nobody took
+        pendingMove(rollout.id(), fleet.get(0), "token-a", past);
+        // killed after step 2: the count was taken (the counter holds the token), the thing still holds it too
+        pendingMove(rollout.id(), fleet.get(1), "token-b", past);
+        dynamo.updateItem(r -> r.tableName(config.table())
+                .key(Map.of(TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.ROLLOUT_PREFIX + rollout.id()),
+                        TableProvisioner.LEDGER_SORT, AttributeValue.fromS(LedgerStore.COUNT_PREFIX + "0#"
+                                + LedgerStore.shardOf(fleet.get(1)))))
+                .updateExpression("ADD applied :one, tokens :token")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"),
+                        ":token", AttributeValue.fromSs(List.of("token-b")))));
+
+        await("both moves counted", Duration.ofSeconds(20), () -> store.get(rollout.id(), fleet.get(0)).orElseThrow()
+                .counting() == null && store.get(rollout.id(), fleet.get(1)).orElseThrow().counting() == null);
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(3, 2, 0, 0));
+        // a report meanwhile would have waited for the count; now one moves the third thing at once
+        ledger.report(parsed(applied(fleet.get(2), SHADOW, rollout.url(), rollout.hash())));
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(3, 3, 0, 0));
+    }
+
+    @Test
+    void aPageRecordedButNotCountedBeforeACrashIsCountedOnceWhenItComesAgain() {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("uncounted", 30);
+        // killed between the batch writes and the count: 20 things recorded under token page-1, none counted
+        for (String thing : page.subList(0, 20)) {
+            dynamo.putItem(r -> r.tableName(config.table()).item(Map.of(
+                    TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + thing),
+                    TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rollout.id()),
+                    TableProvisioner.STATUS_SORT, AttributeValue.fromS(thing),
+                    LedgerStore.ROLLOUT, AttributeValue.fromS(rollout.id()),
+                    LedgerStore.WAVE, AttributeValue.fromN("0"),
+                    LedgerStore.HASH, AttributeValue.fromS(rollout.hash()),
+                    LedgerStore.STATUS, AttributeValue.fromS(ThingStatus.WRITTEN.name()),
+                    LedgerStore.WRITTEN_AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
+                    LedgerStore.AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
+                    LedgerStore.PAGE, AttributeValue.fromS("page-1"))));
+        }
+        assertThat(deviceLedger.convergence(rollout.id()).written()).isZero();
+
+        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWrite(rollout.id(), 0, page);
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(30, 0, 0, 0));
+    }
+
+    /** What step 1 of a move to APPLIED leaves on the thing item, with a repair deadline already passed. */
+    private void pendingMove(String rolloutId, String thing, String token, long dueAt) {
+        dynamo.updateItem(r -> r.tableName(config.table())
+                .key(Map.of(TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + thing),
+                        TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rolloutId)))
+                .updateExpression("SET #status = :applied, statusKey = :key, countFrom = :written, countTo = :applied, "
+                        + "countToken = :token, dueAt = :due")
+                .expressionAttributeNames(Map.of("#status", LedgerStore.STATUS))
+                .expressionAttributeValues(Map.of(":applied", AttributeValue.fromS("APPLIED"),
+                        ":written", AttributeValue.fromS("WRITTEN"), ":token", AttributeValue.fromS(token),
+                        ":key", AttributeValue.fromS(LedgerStore.statusKey(rolloutId, ThingStatus.APPLIED,
+                                LedgerStore.shardOf(thing))),
+                        ":due", AttributeValue.fromN(Long.toString(dueAt)))));
     }
 }

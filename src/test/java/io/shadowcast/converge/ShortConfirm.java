@@ -7,7 +7,7 @@ import java.util.Map;
 /** {@link SimulatedIot} with a confirm timeout of seconds instead of an hour, swept twice a second. */
 public class ShortConfirm extends SimulatedIot {
 
-    static final java.time.Duration CONFIRM_TIMEOUT = java.time.Duration.ofSeconds(6);
+    static final java.time.Duration CONFIRM_TIMEOUT = java.time.Duration.ofSeconds(8);
 
     @Override
     public Map<String, String> getConfigOverrides() {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.ProvisionConfig;
@@ -55,7 +56,7 @@ class CloudFormationTemplateTest {
 
     @Test
     void queuesAreNamedAsTheServiceExpectsWithDeadLetterQueues() {
-        for (String queue : List.of("RolloutQueue", "PresenceQueue", "JoinQueue")) {
+        for (String queue : List.of("RolloutQueue", "PresenceQueue", "JoinQueue", "ReportQueue")) {
             String dlq = queue.replace("Queue", "DeadLetterQueue");
             Map<String, Object> redrive = map(properties(queue, "AWS::SQS::Queue").get("RedrivePolicy"));
 
@@ -67,6 +68,7 @@ class CloudFormationTemplateTest {
         assertThat(name("RolloutQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(RolloutConfig.class, "queue"));
         assertThat(name("PresenceQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(PresenceConfig.class, "queue"));
         assertThat(name("JoinQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(JoinConfig.class, "queue"));
+        assertThat(name("ReportQueue", "QueueName")).isEqualTo(ConfigKeys.defaultOf(ConvergeConfig.class, "queue"));
         assertThat(String.valueOf(map(parameters.get("MaxReceiveCount")).get("Default")))
                 .isEqualTo(ConfigKeys.defaultOf(ProvisionConfig.class, "maxReceiveCount"));
     }
@@ -134,6 +136,43 @@ class CloudFormationTemplateTest {
                 .contains(Map.of("Fn::GetAtt", List.of("JoinQueue", "Arn")), Map.of("Fn::GetAtt", List.of("JoinDeadLetterQueue", "Arn")));
     }
 
+    /** The report rules' WHERE after the topic condition: reported.s3 is there and its hash or error changed. */
+    private static final String REPORT_CHANGED = "NOT isUndefined(current.state.reported.s3) AND ( "
+            + "(CASE isUndefined(previous.state.reported.s3.hash) WHEN true THEN '' ELSE previous.state.reported.s3.hash END) "
+            + "<> (CASE isUndefined(current.state.reported.s3.hash) WHEN true THEN '' ELSE current.state.reported.s3.hash END) "
+            + "OR (CASE isUndefined(previous.state.reported.s3.error) WHEN true THEN '' ELSE previous.state.reported.s3.error END) "
+            + "<> (CASE isUndefined(current.state.reported.s3.error) WHEN true THEN '' ELSE current.state.reported.s3.error END))";
+
+    @Test
+    void reportRulesSendChangesOfReportedS3OfTheRolloutsShadowToTheReportQueue() {
+        Map<String, Object> classic = map(resources.get("ClassicShadowReportRule"));
+        Map<String, Object> named = map(resources.get("NamedShadowReportRule"));
+        Map<String, Object> classicRule = map(properties("ClassicShadowReportRule", "AWS::IoT::TopicRule").get("TopicRulePayload"));
+        Map<String, Object> namedRule = map(properties("NamedShadowReportRule", "AWS::IoT::TopicRule").get("TopicRulePayload"));
+        String classicSql = ((String) classicRule.get("Sql")).replaceAll("\\s+", " ");
+        String namedSql = sub(namedRule.get("Sql")).replaceAll("\\s+", " ");
+
+        assertThat(classic.get("Condition")).isEqualTo("ReportsFromClassicShadow");
+        assertThat(named.get("Condition")).isEqualTo("ReportsFromNamedShadow");
+        assertThat(classicSql).isEqualTo("SELECT topic(3) AS thingName, current.state.reported.s3 AS reported, timestamp "
+                + "FROM '$aws/things/+/shadow/update/documents' WHERE " + REPORT_CHANGED);
+        assertThat(namedSql).isEqualTo("SELECT topic(3) AS thingName, topic(6) AS shadowName, "
+                + "current.state.reported.s3 AS reported, timestamp FROM '$aws/things/+/shadow/name/+/update/documents' "
+                + "WHERE topic(6) = '${RolloutShadowName}' AND " + REPORT_CHANGED);
+        assertThat(matches(topicFilter(classicRule), "$aws/things/dev-1/shadow/update/documents")).isTrue();
+        assertThat(matches(topicFilter(classicRule), "$aws/things/dev-1/shadow/name/firmware/update/documents")).isFalse();
+        assertThat(matches(topicFilter(Map.of("Sql", namedSql)), "$aws/things/dev-1/shadow/name/firmware/update/documents"))
+                .isTrue();
+        for (Map<String, Object> rule : List.of(classicRule, namedRule)) {
+            assertThat(map(map(list(rule.get("Actions")).get(0)).get("Sqs")))
+                    .containsEntry("QueueUrl", Map.of("Ref", "ReportQueue")).containsEntry("UseBase64", false)
+                    .containsEntry("RoleArn", Map.of("Fn::GetAtt", List.of("IotRuleRole", "Arn")));
+            assertThat(map(map(rule.get("ErrorAction")).get("Sqs"))).containsEntry("QueueUrl", Map.of("Ref", "ReportDeadLetterQueue"));
+        }
+        assertThat(resources(properties("IotRuleRole", "AWS::IAM::Role"))).contains(
+                Map.of("Fn::GetAtt", List.of("ReportQueue", "Arn")), Map.of("Fn::GetAtt", List.of("ReportDeadLetterQueue", "Arn")));
+    }
+
     private static String topicFilter(Map<String, Object> rule) {
         Matcher from = Pattern.compile("FROM '([^']+)'").matcher((String) rule.get("Sql"));
         assertThat(from.find()).isTrue();
@@ -175,6 +214,20 @@ class CloudFormationTemplateTest {
         assertThat(keys(rollouts.get("KeySchema"))).containsExactly(TableProvisioner.ROLLOUT_KEY + " HASH");
         assertThat(index(rollouts, TableProvisioner.RECENT_INDEX)).containsExactly(TableProvisioner.RECENT_PARTITION + " HASH",
                 TableProvisioner.RECENT_SORT + " RANGE");
+
+        Map<String, Object> ledger = properties("LedgerTable", "AWS::DynamoDB::Table");
+        assertThat(name("LedgerTable", "TableName")).isEqualTo(ConfigKeys.defaultOf(ConvergeConfig.class, "table"));
+        assertThat(attributes(ledger)).isEqualTo(Map.of(TableProvisioner.LEDGER_PARTITION, "S", TableProvisioner.LEDGER_SORT, "S",
+                TableProvisioner.STATUS_PARTITION, "S", TableProvisioner.STATUS_SORT, "S", TableProvisioner.DUE_SHARD, "N",
+                TableProvisioner.DUE_AT, "N"));
+        assertThat(keys(ledger.get("KeySchema"))).containsExactly(TableProvisioner.LEDGER_PARTITION + " HASH",
+                TableProvisioner.LEDGER_SORT + " RANGE");
+        assertThat(index(ledger, TableProvisioner.STATUS_INDEX)).containsExactly(TableProvisioner.STATUS_PARTITION + " HASH",
+                TableProvisioner.STATUS_SORT + " RANGE");
+        assertThat(index(ledger, TableProvisioner.DUE_INDEX)).containsExactly(TableProvisioner.DUE_SHARD + " HASH",
+                TableProvisioner.DUE_AT + " RANGE");
+        assertThat(map(ledger.get("TimeToLiveSpecification")))
+                .containsEntry("AttributeName", TableProvisioner.EXPIRES_AT).containsEntry("Enabled", true);
     }
 
     @Test
@@ -198,7 +251,7 @@ class CloudFormationTemplateTest {
                 "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl");
         assertThat(list(statements.get("ConsumeQueues").get("Resource"))).containsExactlyInAnyOrder(
                 Map.of("Fn::GetAtt", List.of("RolloutQueue", "Arn")), Map.of("Fn::GetAtt", List.of("PresenceQueue", "Arn")),
-                Map.of("Fn::GetAtt", List.of("JoinQueue", "Arn")));
+                Map.of("Fn::GetAtt", List.of("JoinQueue", "Arn")), Map.of("Fn::GetAtt", List.of("ReportQueue", "Arn")));
         assertThat(actionsOf(statements.get("DescribeJoiningThings"))).containsExactlyInAnyOrder("iot:DescribeThing",
                 "iot:ListThingGroupsForThing");
         assertThat(sub(statements.get("DescribeJoiningThings").get("Resource"))).endsWith(":thing/*");
@@ -209,7 +262,12 @@ class CloudFormationTemplateTest {
         assertThat(list(statements.get("UseTables").get("Resource")).stream()
                 .filter(resource -> map(resource).containsKey("Fn::Sub")).map(CloudFormationTemplateTest::sub))
                 .contains("${ChecksTable.Arn}/index/" + TableProvisioner.DUE_INDEX,
-                        "${RolloutsTable.Arn}/index/" + TableProvisioner.RECENT_INDEX);
+                        "${RolloutsTable.Arn}/index/" + TableProvisioner.RECENT_INDEX,
+                        "${LedgerTable.Arn}/index/" + TableProvisioner.STATUS_INDEX,
+                        "${LedgerTable.Arn}/index/" + TableProvisioner.DUE_INDEX);
+        assertThat(actionsOf(statements.get("RecordPages"))).containsExactlyInAnyOrder("dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem");
+        assertThat(statements.get("RecordPages").get("Resource")).isEqualTo(Map.of("Fn::GetAtt", List.of("LedgerTable", "Arn")));
         assertThat(actionsOf(statements.get("PublishAlerts"))).containsExactly("sns:Publish");
         assertThat(statements.get("PublishAlerts").get("Resource")).isEqualTo(Map.of("Ref", "AlertTopic"));
         // Only the two actions that cannot be scoped use "*".

@@ -81,7 +81,8 @@ final class ConfigKeys {
      */
     static List<String> resourceVariables() {
         List<String> keys = List.of("shadowcast.rollout.queue", "shadowcast.rollout.bucket", "shadowcast.rollout.table",
-                "shadowcast.presence.queue", "shadowcast.presence.table", "shadowcast.presence.topic", "shadowcast.join.queue");
+                "shadowcast.presence.queue", "shadowcast.presence.table", "shadowcast.presence.topic", "shadowcast.join.queue",
+                "shadowcast.converge.queue", "shadowcast.converge.table");
         assertThat(declared()).containsAll(keys);
         return Stream.concat(Stream.of("AWS_REGION"), keys.stream().map(ConfigKeys::envName)).toList();
     }

@@ -21,6 +21,8 @@ class HealthTest {
                 .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-rollouts'", startsWith("UP"))
                 .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-presence'", startsWith("UP"))
                 .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-checks'", startsWith("UP"))
-                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-rollouts'", startsWith("UP"));
+                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-rollouts'", startsWith("UP"))
+                .body("checks.find { it.name == 'aws' }.data.'sqs:shadowcast-reports'", startsWith("UP"))
+                .body("checks.find { it.name == 'aws' }.data.'dynamodb:shadowcast-ledger'", startsWith("UP"));
     }
 }
