@@ -154,7 +154,7 @@ public class RolloutResource {
     public RolloutRecord cancel(@PathParam("id") String id) {
         RolloutRecord record = store.cancel(id).orElseThrow(() -> {
             RolloutRecord ended = store.get(id).orElseThrow(() -> notFound(id));
-            return error(Response.Status.CONFLICT, "rollout " + id + " is neither running nor paused: it ended "
+            return error(Response.Status.CONFLICT, "rollout " + id + " is not running nor paused: it ended "
                     + ended.status());
         });
         rollouts.stopHere(id);
