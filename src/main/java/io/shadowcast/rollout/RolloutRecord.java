@@ -50,14 +50,24 @@ public record RolloutRecord(
     /**
      * A staged rollout's waves as the API shows them, numbered from 1; null for a rollout in one wave.
      *
-     * @param current the wave being written or watched, or the one a resume continues with
+     * @param current the wave being written or watched
+     * @param next    the wave it writes next (for a paused rollout: the one a resume continues with); null once
+     *                every wave is written
      */
-    public record Waves(String plan, int current, int count, WaveStage stage) {
+    public record Waves(String plan, int current, int count, WaveStage stage, Integer next) {
     }
 
     @JsonProperty("waves")
     public Waves waves() {
-        return plan == null || plan.isSingle() ? null : new Waves(plan.describe(), wave + 1, plan.waveCount(), stage);
+        if (plan == null || plan.isSingle()) {
+            return null;
+        }
+        Integer next = switch (stage) {
+            case WRITING -> wave + 1;
+            case WATCHING -> wave + 2;
+            case WRITTEN -> null;
+        };
+        return new Waves(plan.describe(), wave + 1, plan.waveCount(), stage, next);
     }
 
     public String url() {

@@ -299,7 +299,7 @@ public class RolloutService {
             ObjectRef exact = new ObjectRef(object.bucket(), object.key(), digest.versionId(), digest.eTag());
             SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
             LOG.infof("Rollout %s of %s (sha256 %s) %s: %s, %s, at most %.0f updates/s%s", id, object.url(),
-                    digest.sha256(), resumed ? "resumed in wave " + (record.wave() + 1) + " after page " + record.pages()
+                    digest.sha256(), resumed ? "resumed after page " + record.pages() + " in wave " + (record.wave() + 1)
                             : "started", targeting.describe(), plan.describe(), config.maxRate(),
                     shadowName == null ? "" : ", shadow " + shadowName);
             if (plan.isSingle()) {

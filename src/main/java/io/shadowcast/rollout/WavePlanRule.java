@@ -58,9 +58,6 @@ public final class WavePlanRule {
     }
 
     private static Optional<String> find(Map<String, String> metadata, String name) {
-        return metadata.entrySet().stream()
-                .filter(e -> e.getKey().equalsIgnoreCase(name) && e.getValue() != null && !e.getValue().isBlank())
-                .map(e -> e.getValue().strip())
-                .findFirst();
+        return Optional.ofNullable(TargetRule.find(metadata, name));
     }
 }

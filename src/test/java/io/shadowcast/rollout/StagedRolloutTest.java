@@ -130,6 +130,7 @@ class StagedRolloutTest {
         assertThat(paused.reason()).startsWith("wave 1: " + (first.size() - failing) + " of " + first.size() + " applied")
                 .endsWith("90 % can no longer be reached");
         assertThat(paused.waves().current()).isEqualTo(1);
+        assertThat(paused.waves().next()).as("a resume continues with the second wave").isEqualTo(2);
         RolloutFixture.sleep(1_000);
         assertThat(holding(uploaded.sha256())).as("nothing outside the first wave is written").isEqualTo(Set.copyOf(first));
 
