@@ -5,10 +5,17 @@ and writes in two steps, so two concurrent requests on one item can both pass th
 timer table and the rollout records rely on that atomicity (one replica wins a claim), so the local
 emulator serialises DynamoDB requests. Other services (SQS long polls above all) stay concurrent.
 
+moto backs up every table a transaction touches with a deep copy, once per action, before
+TransactWriteItems runs: a 25-action transaction on a table of 10,000 items copies 250,000 items, so
+every transaction gets slower as the ledger table fills. The launcher backs up the items the
+transaction names instead and puts them back when it is cancelled, which is what a rollback needs.
+
 Usage: python3 scripts/moto_server.py -H 127.0.0.1 -p 5000   (the same arguments as moto.server)
 """
+import copy
 import threading
 
+from moto.dynamodb import models
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 
@@ -22,6 +29,64 @@ def _atomic_call_action(self):
 
 
 DynamoHandler.call_action = _atomic_call_action
+
+
+class _TablesUncopied:
+    """Stands in for the copy module inside moto's DynamoDB backend: tables are not copied."""
+
+    def deepcopy(self, value, memo=None):
+        if isinstance(value, models.Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+_transact_write_items = models.DynamoDBBackend.transact_write_items
+
+
+def _item_key(table, op_type, op):
+    attrs = op["Item"] if op_type == "Put" else op["Key"]
+    hash_key = models.DynamoType(attrs[table.hash_key_attr])
+    range_key = models.DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+    return hash_key, range_key
+
+
+def _put_back(table, hash_key, range_key, item):
+    table.delete_item(hash_key, range_key)
+    if item is None:
+        return
+    if range_key is not None:
+        table.items[hash_key][range_key] = item
+    else:
+        table.items[hash_key] = item
+
+
+def _transact_with_item_backup(self, transact_items):
+    backups = []
+    for action in transact_items[:100]:
+        op_type, op = next(iter(action.items()))
+        table = self.tables.get(op.get("TableName"))
+        if table is None or op_type not in ("Put", "Update", "Delete", "ConditionCheck"):
+            continue
+        try:
+            hash_key, range_key = _item_key(table, op_type, op)
+        except KeyError:
+            continue  # a malformed action: moto refuses it before writing anything
+        backups.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    models.copy = _TablesUncopied()
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        for table, hash_key, range_key, item in reversed(backups):
+            _put_back(table, hash_key, range_key, item)
+        raise
+    finally:
+        models.copy = copy
+
+
+models.DynamoDBBackend.transact_write_items = _transact_with_item_backup
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,7 @@
 package io.shadowcast.provision;
 
 import io.quarkus.runtime.StartupEvent;
+import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.PresenceConfig;
 import io.shadowcast.config.ProvisionConfig;
@@ -40,6 +41,7 @@ public class Provisioner {
     private final RolloutConfig rollout;
     private final PresenceConfig presence;
     private final JoinConfig join;
+    private final ConvergeConfig converge;
     private final S3Client s3;
     private final SqsClient sqs;
     private final SnsClient sns;
@@ -47,10 +49,12 @@ public class Provisioner {
     private final IotClient iot;
     private final IotDataPlaneClient iotData;
 
-    Provisioner(ProvisionConfig config, RolloutConfig rollout, PresenceConfig presence, JoinConfig join, S3Client s3,
-            SqsClient sqs, SnsClient sns, TableProvisioner tables, IotClient iot, IotDataPlaneClient iotData) {
+    Provisioner(ProvisionConfig config, RolloutConfig rollout, PresenceConfig presence, JoinConfig join,
+            ConvergeConfig converge, S3Client s3, SqsClient sqs, SnsClient sns, TableProvisioner tables, IotClient iot,
+            IotDataPlaneClient iotData) {
         this.config = config;
         this.join = join;
+        this.converge = converge;
         this.rollout = rollout;
         this.presence = presence;
         this.s3 = s3;
@@ -74,6 +78,8 @@ public class Provisioner {
         queueWithDlq(presence.queue());
         // registry events reach it through IoT rules, which emulators store but never run
         queueWithDlq(join.queue());
+        // device reports reach it through an IoT rule too
+        queueWithDlq(converge.queue());
         allowBucketToSend(rollout.queue(), rolloutQueueArn, rollout.bucket());
         bucketNotifyingQueue(rollout.bucket(), rolloutQueueArn);
         if (!presence.topic().startsWith("arn:")) {
@@ -83,10 +89,12 @@ public class Provisioner {
         }
         tables.checksTable(presence.table());
         tables.rolloutsTable(rollout.table());
+        tables.ledgerTable(converge.table());
         config.things().orElse(List.of()).forEach(this::thingWithShadow);
-        LOG.infof("Provisioned bucket %s, queues %s, %s and %s (with DLQs), topic %s, tables %s and %s, %d things in %d ms",
-                rollout.bucket(), rollout.queue(), presence.queue(), join.queue(), presence.topic(), presence.table(),
-                rollout.table(), config.things().map(List::size).orElse(0), (System.nanoTime() - started) / 1_000_000);
+        LOG.infof("Provisioned bucket %s, queues %s, %s, %s and %s (with DLQs), topic %s, tables %s, %s and %s, "
+                + "%d things in %d ms", rollout.bucket(), rollout.queue(), presence.queue(), join.queue(),
+                converge.queue(), presence.topic(), presence.table(), rollout.table(), converge.table(),
+                config.things().map(List::size).orElse(0), (System.nanoTime() - started) / 1_000_000);
     }
 
     /** Creates the queue and its dead-letter queue ({@code <name>-dlq}) and returns the queue's ARN. */

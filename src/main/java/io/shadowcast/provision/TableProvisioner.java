@@ -14,8 +14,8 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
- * The two DynamoDB tables and their indexes. Attribute and index names here are the contract with
- * the stores in {@code presence} and {@code rollout} and with {@code deploy/aws/}.
+ * The three DynamoDB tables and their indexes. Attribute and index names here are the contract with
+ * the stores in {@code presence}, {@code rollout} and {@code converge} and with {@code deploy/aws/}.
  */
 @ApplicationScoped
 public class TableProvisioner {
@@ -34,6 +34,17 @@ public class TableProvisioner {
     public static final String RECENT_INDEX = "recent";
     public static final String RECENT_PARTITION = "listKey";
     public static final String RECENT_SORT = "startedAt";
+
+    /**
+     * Ledger table: one item per written thing and rollout, plus sharded counters, under a composite key.
+     * The {@code status} index lists a rollout's things by status; the sparse {@code due} index (the same
+     * attribute names as the timer table's) holds the things still awaiting a report.
+     */
+    public static final String LEDGER_PARTITION = "pk";
+    public static final String LEDGER_SORT = "sk";
+    public static final String STATUS_INDEX = "status";
+    public static final String STATUS_PARTITION = "statusKey";
+    public static final String STATUS_SORT = "thing";
 
     private final DynamoDbClient dynamo;
 
@@ -55,6 +66,25 @@ public class TableProvisioner {
                 attribute(RECENT_PARTITION, ScalarAttributeType.S), attribute(RECENT_SORT, ScalarAttributeType.N))) {
             LOG.infof("Created rollout table %s", table);
         }
+    }
+
+    void ledgerTable(String table) {
+        if (exists(table)) {
+            return;
+        }
+        dynamo.createTable(r -> r.tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(attribute(LEDGER_PARTITION, ScalarAttributeType.S),
+                        attribute(LEDGER_SORT, ScalarAttributeType.S),
+                        attribute(STATUS_PARTITION, ScalarAttributeType.S), attribute(STATUS_SORT, ScalarAttributeType.S),
+                        attribute(DUE_SHARD, ScalarAttributeType.N), attribute(DUE_AT, ScalarAttributeType.N))
+                .keySchema(key(LEDGER_PARTITION, KeyType.HASH), key(LEDGER_SORT, KeyType.RANGE))
+                .globalSecondaryIndexes(index(STATUS_INDEX, STATUS_PARTITION, STATUS_SORT),
+                        index(DUE_INDEX, DUE_SHARD, DUE_AT)));
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+        dynamo.updateTimeToLive(r -> r.tableName(table)
+                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+        LOG.infof("Created ledger table %s", table);
     }
 
     /** Creates an on-demand table with a string hash key and one index, unless it exists; true when it created it. */

@@ -14,9 +14,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -190,6 +192,9 @@ public class RolloutService {
             boolean drained = false;
             try {
                 SdkBytes payload = documentOf(record);
+                // each in the wave it belongs to, as its rollout's own pass recorded it
+                record.failedThings().stream().collect(Collectors.groupingBy(thing -> record.plan().waveOf(id, thing)))
+                        .forEach((wave, failed) -> ledger.willWrite(id, wave, failed));
                 Tally tally = new Tally(record.counts());
                 List<String> stillFailing = new ArrayList<>();
                 for (String thing : record.failedThings()) {
@@ -199,6 +204,7 @@ public class RolloutService {
                     }
                     WriteResult result = writer.write(thing, shadowName, payload, slot.fence());
                     tally.retried(result);
+                    forgetUnless(result, null, id, thing);
                     if (result.outcome() == WriteResult.Outcome.FAILED) {
                         stillFailing.add(thing);
                     }
@@ -391,7 +397,8 @@ public class RolloutService {
             long started = System.nanoTime();
             try {
                 result = fanOut.run(start, token -> pageOfWave(plan, wave, targeting, token),
-                        thing -> writer.writeAsync(thing, shadowName, payload, writing.fence()),
+                        thing -> writer.writeAsync(thing, shadowName, payload, writing.fence())
+                                .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
                         new Progress(id, owner, cancelled, keeper, plan, wave));
                 drained = true;
             } finally {
@@ -465,6 +472,24 @@ public class RolloutService {
         private void follow(RolloutStore.Ownership ownership) {
             if (ownership != RolloutStore.Ownership.OWNED) {
                 throw new RolloutStoppedException("it is no longer this worker's running rollout (" + ownership + ")");
+            }
+        }
+    }
+
+    /** A thing whose write did not update its shadow awaits no report; told to the ledger off the completing thread. */
+    private void forgetUnless(WriteResult written, Throwable error, String id, String thing) {
+        if (error != null || written.outcome() != WriteResult.Outcome.UPDATED) {
+            try {
+                pageReader.execute(() -> {
+                    try {
+                        ledger.notWritten(id, thing);
+                    } catch (RuntimeException e) {
+                        LOG.warnf("Rollout %s: could not tell the ledger that %s was not written (%s); it will time out",
+                                id, thing, e.toString());
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                LOG.debugf("Rollout %s: shutting down; %s stays recorded as written", id, thing);
             }
         }
     }

@@ -44,8 +44,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 /**
  * Staged rollouts on the emulator, 500 things of one type: each wave is written only after the one
  * before it reached its threshold, errors and disconnects pause it, the REST API pauses, resumes and
- * cancels. The devices' reports are set on the in-memory ledger; disconnects go through the presence
- * queue in the lifecycle event's shape.
+ * cancels. The devices' reports go on the report queue and disconnects on the presence queue, each in
+ * the shape its IoT rule delivers.
  */
 @QuarkusTest
 @TestProfile(StagedRollouts.class)
@@ -64,7 +64,7 @@ class StagedRolloutTest {
     @Inject IotDataPlaneClient iotData;
     @Inject RolloutStore store;
     @Inject RolloutConfig config;
-    @Inject MemoryLedger ledger;
+    @Inject DeviceLedger ledger;
 
     private final String type = "waves-" + UUID.randomUUID().toString().substring(0, 8);
     private List<String> names = List.of();
@@ -89,7 +89,8 @@ class StagedRolloutTest {
         WavePlan plan = watching.plan();
         assertThat(plan.bounds()).containsExactly(0.02, 0.2, 1.0);
         Set<String> first = members(plan, watching.id(), 0);
-        assertThat(ledger.recorded(watching.id(), 0)).isEqualTo(first);
+        assertThat(ledger.convergence(watching.id(), 0).written()).isEqualTo(first.size());
+        assertThat(first).allMatch(thing -> ledger.written(watching.id(), thing).map(w -> w.wave() == 0).orElse(false));
 
         RolloutFixture.sleep(1_000); // five looks of the gate, no report yet
         assertThat(holding(uploaded.sha256())).as("only the first wave is written before its reports")
@@ -98,17 +99,18 @@ class StagedRolloutTest {
 
         List<String> reporting = new ArrayList<>(first);
         int needed = (int) Math.ceil(0.9 * first.size());
-        reporting.subList(0, needed - 1).forEach(thing -> ledger.report(watching.id(), thing, MemoryLedger.State.APPLIED));
+        report(uploaded, reporting.subList(0, needed - 1), null);
+        await("the reports counted", TIMEOUT, () -> ledger.convergence(watching.id(), 0).applied() == needed - 1);
         RolloutFixture.sleep(1_000);
         assertThat(holding(uploaded.sha256())).as("one report short of 90 %%").isEqualTo(first);
 
-        ledger.report(watching.id(), reporting.get(needed - 1), MemoryLedger.State.APPLIED);
+        report(uploaded, reporting.subList(needed - 1, needed), null);
         awaitWatching(uploaded, 2);
         Set<String> firstTwo = new HashSet<>(first);
         firstTwo.addAll(members(plan, watching.id(), 1));
         assertThat(holding(uploaded.sha256())).isEqualTo(firstTwo);
 
-        members(plan, watching.id(), 1).forEach(thing -> ledger.report(watching.id(), thing, MemoryLedger.State.APPLIED));
+        report(uploaded, List.copyOf(members(plan, watching.id(), 1)), null);
         RolloutRecord done = awaitFinal(store, watching.id(), TIMEOUT);
         assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(done.counts()).isEqualTo(new RolloutCounts(THINGS, THINGS, 0, 0, 0));
@@ -122,9 +124,8 @@ class StagedRolloutTest {
         String id = watching.id();
         List<String> first = List.copyOf(members(watching.plan(), id, 0));
         int failing = Math.max(1, first.size() / 5);
-        for (int i = 0; i < first.size(); i++) {
-            ledger.report(id, first.get(i), i < failing ? MemoryLedger.State.FAILED : MemoryLedger.State.APPLIED);
-        }
+        report(uploaded, first.subList(0, failing), "checksum mismatch");
+        report(uploaded, first.subList(failing, first.size()), null);
 
         RolloutRecord paused = awaitStatus(id, RolloutStatus.PAUSED);
         assertThat(paused.reason()).startsWith("wave 1: " + (first.size() - failing) + " of " + first.size() + " applied")
@@ -138,7 +139,7 @@ class StagedRolloutTest {
         given().header("Authorization", BEARER).post("/rollouts/" + id + "/resume").then().statusCode(202)
                 .body("status", equalTo("RUNNING")).body("waves.current", equalTo(2));
         awaitWatching(uploaded, 2);
-        members(watching.plan(), id, 1).forEach(thing -> ledger.report(id, thing, MemoryLedger.State.APPLIED));
+        report(uploaded, List.copyOf(members(watching.plan(), id, 1)), null);
         RolloutRecord done = awaitFinal(store, id, TIMEOUT);
         assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(holding(uploaded.sha256())).hasSize(THINGS);
@@ -149,7 +150,7 @@ class StagedRolloutTest {
         var uploaded = stagedUpload("10%,100%", "90%");
         RolloutRecord watching = awaitWatching(uploaded, 1);
         Set<String> first = members(watching.plan(), watching.id(), 0);
-        first.forEach(thing -> ledger.report(watching.id(), thing, MemoryLedger.State.FAILED));
+        report(uploaded, List.copyOf(first), "checksum mismatch");
 
         RolloutRecord aborted = awaitFinal(store, watching.id(), TIMEOUT);
         assertThat(aborted.status()).isEqualTo(RolloutStatus.ABORTED);
@@ -242,7 +243,7 @@ class StagedRolloutTest {
 
         RolloutRecord paused = awaitStatus(id, RolloutStatus.PAUSED);
         assertThat(paused.plan().bounds()).containsExactly(25.0 / THINGS, 1.0);
-        assertThat(paused.reason()).isEqualTo("wave 1: 0 of " + ledger.recorded(id, 0).size()
+        assertThat(paused.reason()).isEqualTo("wave 1: 0 of " + ledger.convergence(id, 0).written()
                 + " applied (0 %) < 50 % after 2s");
     }
 
@@ -285,6 +286,29 @@ class StagedRolloutTest {
                 return false;
             }
         }).collect(Collectors.toSet());
+    }
+
+    /**
+     * Device reports on the report queue, as the IoT rule forwards a change of {@code reported.s3}: the
+     * object applied, or with {@code error} not applied.
+     */
+    private void report(RolloutFixture.Uploaded uploaded, List<String> things, String error) {
+        String queue = sqs.getQueueUrl(r -> r.queueName("shadowcast-reports")).queueUrl();
+        for (int from = 0; from < things.size(); from += 10) {
+            List<SendMessageBatchRequestEntry> batch = new ArrayList<>();
+            for (String thing : things.subList(from, Math.min(things.size(), from + 10))) {
+                var reported = JSON.createObjectNode().put("url", uploaded.object().url()).put("hash", uploaded.sha256());
+                if (error != null) {
+                    reported.put("error", error);
+                }
+                var body = JSON.createObjectNode().put("thingName", thing);
+                body.set("reported", reported);
+                body.put("timestamp", Instant.now().getEpochSecond());
+                batch.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(batch.size()))
+                        .messageBody(body.toString()).build());
+            }
+            sqs.sendMessageBatch(r -> r.queueUrl(queue).entries(batch));
+        }
     }
 
     /** Lifecycle disconnect events on the presence queue, as the IoT rule delivers them. */

@@ -1,0 +1,167 @@
+package io.shadowcast.converge;
+
+import static io.shadowcast.converge.LedgerFixture.applied;
+import static io.shadowcast.converge.LedgerFixture.await;
+import static io.shadowcast.converge.LedgerFixture.failed;
+import static io.shadowcast.converge.LedgerFixture.hashedRollout;
+import static io.shadowcast.converge.LedgerFixture.parsed;
+import static io.shadowcast.converge.LedgerFixture.things;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.shadowcast.rollout.DeviceLedger;
+import io.shadowcast.rollout.DeviceLedger.Convergence;
+import io.shadowcast.rollout.RolloutStore;
+import io.shadowcast.testing.SimulatedIot;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The ledger on the emulator's DynamoDB: recording pages, counting reports exactly, timeouts, older uploads. */
+@QuarkusTest
+@TestProfile(ShortConfirm.class)
+class ConvergenceLedgerTest {
+
+    private static final String SHADOW = SimulatedIot.SHADOW;
+
+    @Inject DeviceLedger deviceLedger;
+    @Inject ConvergenceLedger ledger;
+    @Inject LedgerStore store;
+    @Inject RolloutStore rollouts;
+
+    @Test
+    void aPageRecordedAgainKeepsWhatDevicesReportedAndCountsEachThingOnce() {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("page", 60);
+        deviceLedger.willWrite(rollout.id(), 0, page);
+        for (String thing : page.subList(0, 20)) {
+            ledger.report(parsed(applied(thing, SHADOW, rollout.url(), rollout.hash())));
+        }
+        ledger.report(parsed(failed(page.get(20), SHADOW, rollout.url(), rollout.hash(), "bad signature")));
+
+        List<String> resumed = new ArrayList<>(page);
+        resumed.addAll(things("joined", 5));
+        deviceLedger.willWrite(rollout.id(), 0, resumed);
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(65, 20, 1, 0));
+        assertThat(store.get(rollout.id(), page.get(0)).orElseThrow().status()).isEqualTo(ThingStatus.APPLIED);
+        assertThat(store.get(rollout.id(), page.get(20)).orElseThrow().error()).isEqualTo("bad signature");
+        assertThat(deviceLedger.convergence(rollout.id()).pending()).isEqualTo(44);
+    }
+
+    @Test
+    void duplicateReportsSentConcurrentlyAreCountedOnce() throws Exception {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("dup", 40);
+        deviceLedger.willWrite(rollout.id(), 0, page);
+
+        ExecutorService devices = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> sent = new ArrayList<>();
+            for (int copy = 0; copy < 4; copy++) {
+                for (String thing : page) {
+                    sent.add(devices.submit(() -> ledger.report(parsed(applied(thing, SHADOW, rollout.url(), rollout.hash())))));
+                }
+            }
+            for (Future<?> report : sent) {
+                report.get();
+            }
+        } finally {
+            devices.shutdownNow();
+        }
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(40, 40, 0, 0));
+    }
+
+    @Test
+    void aReportOfAnOlderUploadsHashCountsForThatRolloutOnlyNeverForTheNewerOne() {
+        var older = hashedRollout(rollouts);
+        var newer = hashedRollout(rollouts);
+        List<String> fleet = things("order", 4);
+        deviceLedger.willWrite(older.id(), 0, fleet);
+        deviceLedger.willWrite(newer.id(), 0, fleet);
+
+        // two devices still run the older object (they applied it before the newer write reached them)
+        ledger.report(parsed(applied(fleet.get(0), SHADOW, older.url(), older.hash())));
+        ledger.report(parsed(applied(fleet.get(1), SHADOW, null, older.hash())));
+        // one failed the newer one without getting as far as a hash: an error counts for the newest rollout
+        ledger.report(parsed(failed(fleet.get(2), SHADOW, null, null, "download failed")));
+        ledger.report(parsed(applied(fleet.get(3), SHADOW, newer.url(), newer.hash())));
+
+        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(4, 2, 0, 0));
+        assertThat(deviceLedger.convergence(newer.id())).isEqualTo(new Convergence(4, 1, 1, 0));
+    }
+
+    @Test
+    void aFailedDeviceThatAppliesLaterMovesToAppliedAndAnErrorAfterApplyingChangesNothing() {
+        var rollout = hashedRollout(rollouts);
+        List<String> fleet = things("retry", 2);
+        deviceLedger.willWrite(rollout.id(), 0, fleet);
+
+        ledger.report(parsed(failed(fleet.get(0), SHADOW, rollout.url(), rollout.hash(), "no space")));
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(2, 0, 1, 0));
+        ledger.report(parsed(applied(fleet.get(0), SHADOW, rollout.url(), rollout.hash())));
+        ledger.report(parsed(failed(fleet.get(0), SHADOW, rollout.url(), rollout.hash(), "no space")));
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(2, 1, 0, 0));
+        assertThat(store.get(rollout.id(), fleet.get(0)).orElseThrow().error()).isNull();
+    }
+
+    @Test
+    void wavesAreCountedApartAndTogetherAndKnowWhenTheirThingsWereWritten() {
+        var rollout = hashedRollout(rollouts);
+        List<String> first = things("wave1", 3);
+        List<String> second = things("wave2", 7);
+        Instant before = Instant.now();
+        deviceLedger.willWrite(rollout.id(), 1, first);
+        deviceLedger.willWrite(rollout.id(), 2, second);
+        ledger.report(parsed(applied(first.get(0), SHADOW, rollout.url(), rollout.hash())));
+
+        assertThat(deviceLedger.convergence(rollout.id(), 1)).isEqualTo(new Convergence(3, 1, 0, 0));
+        assertThat(deviceLedger.convergence(rollout.id(), 2)).isEqualTo(new Convergence(7, 0, 0, 0));
+        assertThat(deviceLedger.convergence(rollout.id(), 3)).isEqualTo(Convergence.NONE);
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(10, 1, 0, 0));
+        DeviceLedger.Written written = deviceLedger.written(rollout.id(), second.get(6)).orElseThrow();
+        assertThat(written.wave()).isEqualTo(2);
+        assertThat(written.at()).isBetween(before.minusSeconds(1), Instant.now());
+        assertThat(deviceLedger.written(rollout.id(), "never-written")).isEmpty();
+    }
+
+    @Test
+    void aThingNotWrittenAfterAllIsNoLongerCountedNorAwaited() {
+        var rollout = hashedRollout(rollouts);
+        List<String> fleet = things("gone", 3);
+        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        deviceLedger.notWritten(rollout.id(), fleet.get(0));
+        deviceLedger.notWritten(rollout.id(), fleet.get(0));
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(2, 0, 0, 0));
+        assertThat(deviceLedger.written(rollout.id(), fleet.get(0))).isEmpty();
+    }
+
+    @Test
+    void silentDevicesTimeOutAfterTheConfirmTimeoutAndALateReportStillCounts() {
+        var rollout = hashedRollout(rollouts);
+        List<String> fleet = things("silent", 5);
+        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        ledger.report(parsed(applied(fleet.get(0), SHADOW, rollout.url(), rollout.hash())));
+        ledger.report(parsed(failed(fleet.get(1), SHADOW, rollout.url(), rollout.hash(), "bad image")));
+        assertThat(deviceLedger.convergence(rollout.id()).timedOut()).isZero();
+
+        Duration wait = ShortConfirm.CONFIRM_TIMEOUT.plusSeconds(10);
+        await("3 silent things timed out", wait, () -> deviceLedger.convergence(rollout.id()).timedOut() == 3);
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(5, 1, 1, 3));
+        assertThat(store.get(rollout.id(), fleet.get(4)).orElseThrow().status()).isEqualTo(ThingStatus.TIMED_OUT);
+
+        ledger.report(parsed(applied(fleet.get(4), SHADOW, rollout.url(), rollout.hash())));
+        ledger.report(parsed(failed(fleet.get(3), SHADOW, rollout.url(), rollout.hash(), "late failure")));
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(5, 2, 2, 1));
+    }
+}
