@@ -207,6 +207,11 @@ public class RolloutStore {
         }
     }
 
+    /** Saves what reading the object found for a rollout in one wave. */
+    public void saveDigest(String id, String owner, ObjectDigest.Digest digest, Targeting targeting) {
+        saveDigest(id, owner, digest, targeting, WavePlan.SINGLE);
+    }
+
     /** Saves what reading the object found: the hash, the targets and the waves a resumed run must reuse. */
     public void saveDigest(String id, String owner, ObjectDigest.Digest digest, Targeting targeting, WavePlan plan) {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(

@@ -182,7 +182,7 @@ class RolloutFaultsTest {
         String id = uploaded.upload().rolloutId();
         store.claim(uploaded.upload(), "dead-worker");
         store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
-                uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL, WavePlan.SINGLE);
+                uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
         store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
                 new RolloutCounts(150, 150, 0, 0, 0), List.of()), WaveStage.WRITING);
         iot.resetCounters();
