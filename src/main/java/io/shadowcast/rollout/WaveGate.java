@@ -15,7 +15,9 @@ import java.util.Locale;
  * plus timed out reach {@code waves.abort-percent} of the written: ABORTED, nothing more is written.</li>
  * <li><b>Next</b>: applied reach the plan's threshold of the written (or nothing was written): the next
  * wave starts.</li>
- * <li><b>Out of reach</b>: so many failed that the threshold can no longer be met: PAUSED at once.</li>
+ * <li><b>Settled</b>: every written thing reported or timed out, and the threshold is not met: PAUSED at
+ * once (not merely once enough failed to put it out of reach: reports arrive one by one, and the abort
+ * rule must get to see the failures that follow).</li>
  * <li><b>Timeout</b>: the wave's timeout passed since its last write: PAUSED.</li>
  * <li>Otherwise wait and look again.</li>
  * </ol>
@@ -84,9 +86,9 @@ final class WaveGate {
         String applied = String.format(Locale.ROOT, "%s: %d of %d applied (%s %%)", name, reports.applied(), written,
                 percent(reports.applied(), written));
         String wanted = number(plan.threshold() * 100) + " %";
-        if (written - reports.failed() < plan.threshold() * written) {
-            return new Verdict.Pause(String.format(Locale.ROOT, "%s, %d failed: %s can no longer be reached", applied,
-                    reports.failed(), wanted), false);
+        if (reports.pending() == 0) {
+            return new Verdict.Pause(String.format(Locale.ROOT, "%s < %s, every device reported (%d failed, %d timed out)",
+                    applied, wanted, reports.failed(), reports.timedOut()), false);
         }
         if (waited.compareTo(plan.timeout()) >= 0) {
             return new Verdict.Pause(applied + " < " + wanted + " after " + WavePlan.words(plan.timeout()), false);

@@ -129,7 +129,7 @@ class StagedRolloutTest {
 
         RolloutRecord paused = awaitStatus(id, RolloutStatus.PAUSED);
         assertThat(paused.reason()).startsWith("wave 1: " + (first.size() - failing) + " of " + first.size() + " applied")
-                .endsWith("90 % can no longer be reached");
+                .endsWith("< 90 %, every device reported (" + failing + " failed, 0 timed out)");
         assertThat(paused.waves().current()).isEqualTo(1);
         assertThat(paused.waves().next()).as("a resume continues with the second wave").isEqualTo(2);
         RolloutFixture.sleep(1_000);
@@ -154,8 +154,9 @@ class StagedRolloutTest {
 
         RolloutRecord aborted = awaitFinal(store, watching.id(), TIMEOUT);
         assertThat(aborted.status()).isEqualTo(RolloutStatus.ABORTED);
-        assertThat(aborted.reason()).startsWith("wave 1: " + first.size() + " of " + first.size()
-                + " devices failed or timed out");
+        // the gate aborts at its first look with half of the wave failed, while the rest of the reports arrive
+        assertThat(aborted.reason()).matches("wave 1: [0-9]+ of " + first.size() + " devices failed or timed out "
+                + "\\([0-9.]+ %, at or above the abort threshold of 50 %\\)");
         assertThat(holding(uploaded.sha256())).isEqualTo(first);
     }
 
