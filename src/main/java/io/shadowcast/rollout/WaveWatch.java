@@ -58,8 +58,9 @@ class WaveWatch {
      */
     Outcome await(String id, WavePlan plan, int wave, Instant writtenAt, String slot, LeaseKeeper keeper,
             AtomicBoolean cancelled) throws InterruptedException {
-        LOG.infof("Rollout %s: wave %d of %d written; waiting for %s of its devices to report the object applied",
-                id, wave + 1, plan.waveCount(), WavePlan.words(plan.timeout()));
+        LOG.infof("Rollout %s: wave %d of %d written; waiting up to %s after its last write for %.0f %% of its "
+                + "devices to report the object applied", id, wave + 1, plan.waveCount(), WavePlan.words(plan.timeout()),
+                plan.threshold() * 100);
         while (true) {
             keeper.checkOwned();
             RolloutStore.Ownership ownership = keeper.ownership();
