@@ -248,6 +248,44 @@ class StagedRolloutTest {
                 + " applied (0 %) < 50 % after 2s");
     }
 
+    @Test
+    void aResumeWithinAWaveKeepsItsCheckpointAndOneBetweenWavesMovesOnToTheNextWave() {
+        WavePlan plan = WavePlan.parse("10%,50%,100%", null, null, 90, Duration.ofHours(1)).resolve(THINGS);
+        String owner = "worker-" + UUID.randomUUID();
+        Upload upload = new Upload(new ObjectRef(config.bucket(), "stopped/" + UUID.randomUUID(), null, "etag"),
+                Instant.now(), null, null);
+        String id = store.claim(upload, owner).record().id();
+        store.saveDigest(id, owner, new ObjectDigest.Digest("ab".repeat(32), 10, null, "etag", Map.of()),
+                Targeting.Fleet.ALL, plan);
+        store.checkpoint(id, owner, new FanOut.Checkpoint("page-2", 1, new RolloutCounts(30, 30, 0, 0, 0), List.of()),
+                WaveStage.WRITING);
+
+        given().header("Authorization", BEARER).post("/rollouts/" + id + "/pause").then().statusCode(200)
+                .body("waves.next", equalTo(1));
+        assertThat(store.heartbeat(id, owner)).as("its worker learns it at its next heartbeat")
+                .isEqualTo(RolloutStore.Ownership.PAUSED);
+        RolloutRecord within = store.resume(id).orElseThrow();
+        assertThat(within.status()).isEqualTo(RolloutStatus.RUNNING);
+        assertThat(within.wave()).isZero();
+        assertThat(within.checkpoint()).as("the wave goes on from its page").isEqualTo("page-2");
+        assertThat(within.counts().updated()).isEqualTo(30);
+
+        String next = "worker-" + UUID.randomUUID();
+        assertThat(store.claimResumed(id, next)).isInstanceOf(RolloutStore.Claim.Resumed.class);
+        store.checkpoint(id, next, new FanOut.Checkpoint(null, 2, new RolloutCounts(50, 50, 0, 0, 0), List.of()),
+                WaveStage.WATCHING);
+        assertThat(store.pause(id, next, "wave 1: 40 of 50 applied (80 %) < 90 % after 1h")).isPresent();
+        assertThat(store.pause(id, next, "a second pause")).as("one pause, one alert").isEmpty();
+        RolloutRecord between = store.resume(id).orElseThrow();
+        assertThat(between.wave()).as("resuming approves the next wave").isEqualTo(1);
+        assertThat(between.stage()).isEqualTo(WaveStage.WRITING);
+        assertThat(between.checkpoint()).isNull();
+        assertThat(between.reason()).isNull();
+        assertThat(between.counts().updated()).isEqualTo(50);
+        assertThat(store.resume(id)).as("only a paused rollout resumes").isEmpty();
+        given().header("Authorization", BEARER).delete("/rollouts/" + id).then().statusCode(200);
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     private RolloutFixture.Uploaded stagedUpload(String waves, String threshold) {
