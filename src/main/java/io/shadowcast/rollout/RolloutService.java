@@ -362,9 +362,9 @@ public class RolloutService {
                     start = new FanOut.Checkpoint(null, now.pages(), now.counts(), now.failedThings());
                     LOG.infof("Rollout %s: wave %d of %d starts", id, wave + 1, plan.waveCount());
                 }
-                Object written = writeWave(plan, wave, targeting, payload, start);
-                if (written instanceof RolloutRecord ended) {
-                    return ended;
+                Optional<RolloutRecord> ended = writeWave(plan, wave, targeting, payload, start);
+                if (ended.isPresent()) {
+                    return ended.get();
                 }
                 stage = WaveStage.WATCHING;
                 writtenAt = Instant.now();
@@ -373,9 +373,9 @@ public class RolloutService {
 
         /**
          * Writes one wave under the shadow slot, from {@code start}. Returns the record when the rollout
-         * ended or paused (or this was its last wave), otherwise the fan-out's result: the wave is written.
+         * ended or paused (or this was its last wave); empty when the wave is written and is to be watched.
          */
-        private Object writeWave(WavePlan plan, int wave, Targeting targeting, SdkBytes payload, FanOut.Checkpoint start)
+        private Optional<RolloutRecord> writeWave(WavePlan plan, int wave, Targeting targeting, SdkBytes payload, FanOut.Checkpoint start)
                 throws InterruptedException {
             SlotLease.Entry entry = slots.enter(slot, order, owner, targeting.describe(), () -> {
                 keeper.checkOwned();
@@ -388,7 +388,7 @@ public class RolloutService {
             if (entry instanceof SlotLease.Entry.Superseded superseded) {
                 LOG.infof("Rollout %s of %s is older than the upload of rollout %s, which already entered the slot: "
                         + "SUPERSEDED before wave %d", id, object.url(), superseded.by(), wave + 1);
-                return store.supersede(id, owner, superseded.by(), start.counts(), start.failedThings());
+                return Optional.of(store.supersede(id, owner, superseded.by(), start.counts(), start.failedThings()));
             }
             SlotLease.Writer writing = ((SlotLease.Entry.Writing) entry).writer();
             keeper.writing(writing);
@@ -411,12 +411,12 @@ public class RolloutService {
             if (paused != null) {
                 LOG.infof("Rollout %s of %s PAUSED in wave %d (%s); it resumes from its last checkpoint", id,
                         object.url(), wave + 1, paused.reason());
-                return paused;
+                return Optional.of(paused);
             }
             if (result.ending() != FanOut.Ending.COMPLETED || plan.isLast(wave)) {
-                return finish(id, owner, object, result, started);
+                return Optional.of(finish(id, owner, object, result, started));
             }
-            return result;
+            return Optional.empty();
         }
 
         /** The targets of one page that belong to the wave, recorded in the ledger before their writes. */
