@@ -14,7 +14,8 @@
   const LISTED_ALL = ['SUCCEEDED', 'PARTIAL'];
   // Statuses this page knows how to colour; any other one (added by a later version) is shown as it comes.
   const STATUS_CLASSES = {
-    RUNNING: 'running', SUCCEEDED: 'ok', PARTIAL: 'warn', FAILED: 'bad', ABORTED: 'bad', CANCELLED: 'muted', SUPERSEDED: 'muted'
+    RUNNING: 'running', PAUSED: 'warn', SUCCEEDED: 'ok', PARTIAL: 'warn', FAILED: 'bad', ABORTED: 'bad', CANCELLED: 'muted',
+    SUPERSEDED: 'muted'
   };
 
   let checks = [];
@@ -156,7 +157,10 @@
         .filter(Boolean).join(' · ')));
     const actions = el('td', { class: 'actions' },
       el('a', { href: 'rollouts/' + encodeURIComponent(rollout.id), title: 'the rollout record as JSON' }, 'JSON'));
-    if (rollout.status === 'RUNNING') {
+    if (rollout.status === 'PAUSED') {
+      actions.append(' ', el('button', { type: 'button', class: 'resume', onclick: () => resume(rollout) }, 'Resume'));
+    }
+    if (rollout.status === 'RUNNING' || rollout.status === 'PAUSED') {
       actions.append(' ', el('button', { type: 'button', class: 'cancel', onclick: () => cancel(rollout) }, 'Cancel'));
     }
     return el('tr', { 'data-id': rollout.id },
@@ -179,32 +183,41 @@
     }
   }
 
-  // ---------------------------------------------------------------- cancelling (token only when the service asks)
+  // ---------------------------------------------------------------- cancelling, resuming (token only when the service asks)
 
   function token() {
     return sessionStorage.getItem('shadowcast-token');
   }
 
-  async function cancel(rollout) {
+  function cancel(rollout) {
     if (!confirm('Cancel the rollout of s3://' + rollout.bucket + '/' + rollout.key + '?')) return;
+    change('Cancel', 'DELETE', 'rollouts/' + encodeURIComponent(rollout.id));
+  }
+
+  function resume(rollout) {
+    if (!confirm('Resume the rollout of s3://' + rollout.bucket + '/' + rollout.key + '?')) return;
+    change('Resume', 'POST', 'rollouts/' + encodeURIComponent(rollout.id) + '/resume');
+  }
+
+  async function change(action, method, url) {
     const headers = { Accept: 'application/json' };
     if (token()) headers.Authorization = 'Bearer ' + token();
     let response;
     try {
-      response = await fetch('rollouts/' + encodeURIComponent(rollout.id), { method: 'DELETE', headers });
+      response = await fetch(url, { method, headers });
     } catch (e) {
-      showError('action-error', 'Cancel: the service did not answer (' + e.message + ')');
+      showError('action-error', action + ': the service did not answer (' + e.message + ')');
       return;
     }
     if (response.status === 401) {
       show('token-section', true);
       document.getElementById('token').focus();
-      showError('action-error', 'Cancelling needs the service\'s bearer token: enter it below, then cancel again.');
+      showError('action-error', action + ' needs the service\'s bearer token: enter it below, then try again.');
       return;
     }
     const body = await response.json().catch(() => null);
     // kept until the next action: the refresh below clears only the list's own errors
-    showError('action-error', response.ok ? null : 'Cancel: ' + ((body && body.message) || response.status));
+    showError('action-error', response.ok ? null : action + ': ' + ((body && body.message) || response.status));
     refresh();
   }
 

@@ -3,6 +3,7 @@ package io.shadowcast.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Rollout fan-out: S3 object → SHA-256 → every target thing's shadow. */
@@ -60,6 +61,10 @@ public interface RolloutConfig {
     Retry retry();
 
     Abort abort();
+
+    Waves waves();
+
+    Harm harm();
 
     /**
      * How long a running rollout's claim lasts without a heartbeat. A redelivered message whose rollout
@@ -151,5 +156,51 @@ public interface RolloutConfig {
         /** ... but only once this many things were attempted. */
         @WithDefault("50")
         int minAttempts();
+    }
+
+    /** Staged rollouts (docs/rollout.md, "Staged waves"): off unless an object, a key prefix or a request asks for waves. */
+    interface Waves {
+
+        /**
+         * Plans by key prefix: {@code shadowcast.rollout.waves.rules."firmware/"=1%,10%,100%}. The longest
+         * prefix of an object's key wins; object metadata and the request's plan come first.
+         */
+        Map<String, String> rules();
+
+        /** The share of a wave's written things that must report the object applied before the next wave (percent). */
+        @WithDefault("90")
+        double threshold();
+
+        /** How long after its last write a wave may take to reach the threshold; then the rollout is PAUSED. */
+        @WithDefault("1h")
+        Duration timeout();
+
+        /** How often the gate looks at a written wave's reports. */
+        @WithDefault("5s")
+        Duration checkEvery();
+
+        /** ABORTED once failed plus timed-out things reach this percentage of a wave's written things... */
+        @WithDefault("50")
+        double abortPercent();
+
+        /** ... but only once this many of the wave's things reported or timed out. */
+        @WithDefault("10")
+        int abortMinThings();
+    }
+
+    /** Pause on harm: a wave whose updated devices go offline stops the rollout (docs/rollout.md, "Harm watch"). */
+    interface Harm {
+
+        /** PAUSED once more than this percentage of a wave's written things disconnected within the window. */
+        @WithDefault("20")
+        double disconnectPercent();
+
+        /** A disconnect counts when it happened at most this long after the thing's write. */
+        @WithDefault("30m")
+        Duration window();
+
+        /** How long a replica keeps its list of the watched rollouts before reading it again. */
+        @WithDefault("5s")
+        Duration cacheFor();
     }
 }

@@ -1,6 +1,7 @@
 package io.shadowcast.presence;
 
 import io.shadowcast.config.PresenceConfig;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -19,12 +20,15 @@ public class PresenceService {
     private final AlertProtocol alerts;
     private final PresenceCounters counters;
     private final PresenceConfig config;
+    private final Event<DeviceDisconnected> disconnects;
 
-    PresenceService(CheckStore store, AlertProtocol alerts, PresenceCounters counters, PresenceConfig config) {
+    PresenceService(CheckStore store, AlertProtocol alerts, PresenceCounters counters, PresenceConfig config,
+            Event<DeviceDisconnected> disconnects) {
         this.store = store;
         this.alerts = alerts;
         this.counters = counters;
         this.config = config;
+        this.disconnects = disconnects;
     }
 
     public void apply(PresenceEvent event) {
@@ -46,6 +50,9 @@ public class PresenceService {
                     stamp.at().plus(config.grace()));
             case STALE -> LOG.infof("Thing %s disconnected at %s (%s%s): ignored, a newer disconnect or connect is known",
                     thingName, stamp.at(), source, version(stamp));
+        }
+        if (outcome != CheckStore.ScheduleOutcome.STALE) {
+            disconnects.fire(new DeviceDisconnected(thingName, stamp.at()));
         }
         return outcome;
     }

@@ -42,6 +42,11 @@ final class LeaseKeeper implements AutoCloseable {
         this.writer = writer;
     }
 
+    /** The rollout gave the slot up (between waves): its writer lease is no longer renewed. */
+    void doneWriting() {
+        this.writer = null;
+    }
+
     /** What the last renewal of the record found. */
     RolloutStore.Ownership ownership() {
         return ownership;
@@ -71,7 +76,8 @@ final class LeaseKeeper implements AutoCloseable {
                 if (renewal instanceof SlotLease.Renewal.Superseded superseded) {
                     supersededBy = superseded.by();
                     LOG.infof("Rollout %s is superseded by rollout %s; it stops writing", id, superseded.by());
-                } else if (renewal instanceof SlotLease.Renewal.Lost) {
+                } else if (renewal instanceof SlotLease.Renewal.Lost && writer == current) {
+                    // (a writer given up meanwhile is not lost: its release ended the lease on purpose)
                     slotLost = true;
                 }
             }

@@ -51,6 +51,11 @@ public class RolloutConsumer {
             rollouts.retry(retry);
             return;
         }
+        if (notification instanceof S3Notification.Resume resume) {
+            LOG.infof("Message %s: resume of rollout %s", message.messageId(), resume.rolloutId());
+            rollouts.resume(resume.rolloutId());
+            return;
+        }
         if (notification instanceof S3Notification.TestEvent test) {
             LOG.infof("Message %s: s3:TestEvent for bucket %s acknowledged", message.messageId(), test.bucket());
             return;

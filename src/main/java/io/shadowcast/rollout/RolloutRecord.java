@@ -1,6 +1,7 @@
 package io.shadowcast.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 
@@ -15,6 +16,10 @@ import java.util.List;
  * @param sequencer    S3's sequencer of the upload; null for requested uploads and events without one
  * @param supersededBy the rollout of the newer upload that superseded this one, when SUPERSEDED
  * @param checkpoint   token of the first page not yet fully written; null at the start or after the last page
+ * @param plan         the waves it runs in ({@link WavePlan#SINGLE} without a plan); null until the object has been read
+ * @param wave         the current wave, from 0
+ * @param stage        what it does with the current wave
+ * @param waveWrittenAt when the current wave's last page was written (the gate's timeout counts from then)
  */
 public record RolloutRecord(
         String id,
@@ -36,7 +41,34 @@ public record RolloutRecord(
         String sequencer,
         String supersededBy,
         @JsonIgnore Targeting targeting,
-        @JsonIgnore String checkpoint) {
+        @JsonIgnore String checkpoint,
+        @JsonIgnore WavePlan plan,
+        @JsonIgnore int wave,
+        @JsonIgnore WaveStage stage,
+        @JsonIgnore Instant waveWrittenAt) {
+
+    /**
+     * A staged rollout's waves as the API shows them, numbered from 1; null for a rollout in one wave.
+     *
+     * @param current the wave being written or watched
+     * @param next    the wave it writes next (for a paused rollout: the one a resume continues with); null once
+     *                every wave is written
+     */
+    public record Waves(String plan, int current, int count, WaveStage stage, Integer next) {
+    }
+
+    @JsonProperty("waves")
+    public Waves waves() {
+        if (plan == null || plan.isSingle()) {
+            return null;
+        }
+        Integer next = switch (stage) {
+            case WRITING -> wave + 1;
+            case WATCHING -> wave + 2;
+            case WRITTEN -> null;
+        };
+        return new Waves(plan.describe(), wave + 1, plan.waveCount(), stage, next);
+    }
 
     public String url() {
         return "s3://" + bucket + "/" + key;

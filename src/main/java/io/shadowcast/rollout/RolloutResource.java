@@ -22,6 +22,8 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -32,8 +34,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Rollouts over HTTP: list newest first (all, or the uploads of one key), read one, start one by hand,
- * cancel a running one. A
+ * Rollouts over HTTP: list newest first (all, or the uploads of one key), read one, start one by hand
+ * (optionally in waves), pause, resume or cancel one. A
  * rollout started here goes through the rollout queue exactly like an S3 event, so it gets the same
  * retries, checkpoints and dead-letter handling. Errors are JSON: {@code {"message": "..."}}.
  */
@@ -67,8 +69,11 @@ public class RolloutResource {
         this.json = json;
     }
 
-    /** A request to roll out the current version of an object. */
-    public record StartRequest(String bucket, String key) {
+    /**
+     * A request to roll out the current version of an object, optionally in waves (the plan syntax of
+     * docs/rollout.md, "Staged waves"; threshold and timeout default to the configuration).
+     */
+    public record StartRequest(String bucket, String key, String waves, String waveThreshold, String waveTimeout) {
     }
 
     /** The answer to a retry request: the rollout and how many failed things it writes again. */
@@ -105,10 +110,11 @@ public class RolloutResource {
         if (request == null || blank(request.bucket()) || blank(request.key())) {
             throw error(Response.Status.BAD_REQUEST, "bucket and key are required");
         }
+        Map<String, String> plan = planOf(request);
         HeadObjectResponse head = head(request.bucket(), request.key());
         ObjectRef object = new ObjectRef(request.bucket(), request.key(), head.versionId(), head.eTag());
         // a request is an upload at the time of the request: it supersedes what the slot holds now
-        Upload upload = new Upload(object, Instant.now(), null, UUID.randomUUID().toString());
+        Upload upload = new Upload(object, Instant.now(), null, UUID.randomUUID().toString(), plan);
         String id = upload.rolloutId();
         String body = eventFor(upload, head.contentLength());
         sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body));
@@ -144,22 +150,89 @@ public class RolloutResource {
                 .location(URI.create("/rollouts/" + id)).build();
     }
 
+    /** Cancels a running or paused rollout. */
     @DELETE
     @Path("{id}")
     public RolloutRecord cancel(@PathParam("id") String id) {
         RolloutRecord record = store.cancel(id).orElseThrow(() -> {
             RolloutRecord ended = store.get(id).orElseThrow(() -> notFound(id));
-            return error(Response.Status.CONFLICT, "rollout " + id + " is not running: it ended " + ended.status());
+            return error(Response.Status.CONFLICT, "rollout " + id + " is not running nor paused: it ended "
+                    + ended.status());
         });
-        rollouts.cancelHere(id);
+        rollouts.stopHere(id);
         LOG.infof("Rollout %s of %s cancelled by request", id, record.url());
         return record;
+    }
+
+    /**
+     * Pauses a running rollout: its worker stops handing out writes (at once on this replica, at its next
+     * checkpoint or heartbeat on another) and keeps its last checkpoint for a resume.
+     */
+    @POST
+    @Path("{id}/pause")
+    public RolloutRecord pause(@PathParam("id") String id) {
+        RolloutRecord record = store.pauseByRequest(id).orElseThrow(() -> {
+            RolloutRecord current = store.get(id).orElseThrow(() -> notFound(id));
+            return error(Response.Status.CONFLICT, "rollout " + id + " is " + current.status()
+                    + ": only a RUNNING rollout can be paused");
+        });
+        rollouts.stopHere(id);
+        LOG.infof("Rollout %s of %s paused by request", id, record.url());
+        return record;
+    }
+
+    /**
+     * Runs a paused rollout on through the rollout queue, from its checkpoint; one paused between two
+     * waves goes on with the next wave (resuming is the approval its gate waited for).
+     */
+    @POST
+    @Path("{id}/resume")
+    public Response resume(@PathParam("id") String id) {
+        RolloutRecord record = store.resume(id).orElseThrow(() -> {
+            RolloutRecord current = store.get(id).orElseThrow(() -> notFound(id));
+            return error(Response.Status.CONFLICT, "rollout " + id + " is " + current.status()
+                    + ": only a PAUSED rollout can be resumed");
+        });
+        ObjectNode body = json.createObjectNode().put(S3NotificationParser.RESUME, id);
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue())).messageBody(body.toString()));
+        LOG.infof("Rollout %s of %s resumed by request (wave %d)", id, record.url(), record.wave() + 1);
+        return Response.accepted(record).location(URI.create("/rollouts/" + id)).build();
     }
 
     @ServerExceptionMapper
     Response mapBadCursor(RolloutStore.InvalidCursorException e) {
         return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
                 .entity(ApiError.of(e.getMessage())).build();
+    }
+
+    /** The plan a request asks for, under the object metadata's names; 400 naming the field when it cannot run. */
+    private Map<String, String> planOf(StartRequest request) {
+        if (blank(request.waves())) {
+            if (!blank(request.waveThreshold()) || !blank(request.waveTimeout())) {
+                throw error(Response.Status.BAD_REQUEST, "waveThreshold and waveTimeout go with waves: give waves too");
+            }
+            return Map.of();
+        }
+        try {
+            WavePlan.parse(request.waves(), request.waveThreshold(), request.waveTimeout(), config.waves().threshold(),
+                    config.waves().timeout());
+        } catch (WavePlan.InvalidPlan e) {
+            String field = switch (e.field()) {
+                case WAVES -> "waves";
+                case THRESHOLD -> "waveThreshold";
+                case TIMEOUT -> "waveTimeout";
+            };
+            throw error(Response.Status.BAD_REQUEST, field + ": " + e.getMessage());
+        }
+        Map<String, String> plan = new HashMap<>();
+        plan.put(WavePlanRule.META_WAVES, request.waves());
+        if (!blank(request.waveThreshold())) {
+            plan.put(WavePlanRule.META_THRESHOLD, request.waveThreshold());
+        }
+        if (!blank(request.waveTimeout())) {
+            plan.put(WavePlanRule.META_TIMEOUT, request.waveTimeout());
+        }
+        return plan;
     }
 
     private HeadObjectResponse head(String bucket, String key) {
@@ -188,6 +261,10 @@ public class RolloutResource {
         record.put("eventTime", upload.eventTime().toString());
         record.put("eventName", "ObjectCreated:Api");
         record.put(S3NotificationParser.REQUEST_ID, upload.requestId());
+        if (!upload.plan().isEmpty()) {
+            ObjectNode plan = record.putObject(S3NotificationParser.PLAN);
+            upload.plan().forEach(plan::put);
+        }
         ObjectNode s3Node = record.putObject("s3");
         s3Node.putObject("bucket").put("name", object.bucket());
         ObjectNode objectNode = s3Node.putObject("object");

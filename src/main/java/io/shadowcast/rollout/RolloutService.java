@@ -6,9 +6,11 @@ import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -49,16 +52,23 @@ public class RolloutService {
     private final FanOut fanOut;
     private final Duration heartbeat;
     private final RolloutMetrics metrics;
-    private final DeviceLedger ledger;
     private final SlotLease slots;
     private final ScheduledExecutorService leaseScheduler;
     private final Duration renewEvery;
     private final Map<String, AtomicBoolean> runningHere = new ConcurrentHashMap<>();
+    private final WavePlanRule plans;
+    private final WaveWatch watch;
+    private final DeviceLedger ledger;
+    private final HarmAlert alerts;
 
     RolloutService(RolloutStore store, SlotLease slots, ObjectDigest digests, ThingSource things, ShadowWriter writer,
-            S3Presigner presigner, RolloutConfig config, ObjectMapper json, RolloutMetrics metrics, DeviceLedger ledger) {
-        this.store = store;
+            S3Presigner presigner, RolloutConfig config, ObjectMapper json, RolloutMetrics metrics, DeviceLedger ledger,
+            WaveWatch watch, HarmAlert alerts) {
         this.ledger = ledger;
+        this.watch = watch;
+        this.alerts = alerts;
+        this.plans = new WavePlanRule(config.waves());
+        this.store = store;
         this.slots = slots;
         this.metrics = metrics;
         this.digests = digests;
@@ -91,11 +101,27 @@ public class RolloutService {
      */
     public RolloutRecord run(Upload upload) throws InterruptedException {
         String owner = UUID.randomUUID().toString();
-        ObjectRef object = upload.object();
-        RolloutStore.Claim claim = store.claim(upload, owner);
+        return run(upload.object(), upload.order(), upload.plan(), store.claim(upload, owner), owner);
+    }
+
+    /**
+     * Continues a rollout that {@code POST /rollouts/{id}/resume} set running again, from its checkpoint.
+     *
+     * @throws RolloutBusyException when another worker runs it now (the message must stay on the queue)
+     */
+    public RolloutRecord resume(String id) throws InterruptedException {
+        String owner = UUID.randomUUID().toString();
+        RolloutStore.Claim claim = store.claimResumed(id, owner);
+        RolloutRecord record = claim.record();
+        ObjectRef object = new ObjectRef(record.bucket(), record.key(), record.versionId(), record.eTag());
+        return run(object, record.order(), Map.of(), claim, owner);
+    }
+
+    private RolloutRecord run(ObjectRef object, UploadOrder order, Map<String, String> requestedPlan,
+            RolloutStore.Claim claim, String owner) throws InterruptedException {
         RolloutRecord record = claim.record();
         if (claim instanceof RolloutStore.Claim.Finished) {
-            LOG.infof("Rollout %s of %s already ended %s: nothing to do", record.id(), object.url(), record.status());
+            LOG.infof("Rollout %s of %s is %s: nothing to do", record.id(), object.url(), record.status());
             return record;
         }
         if (claim instanceof RolloutStore.Claim.Busy) {
@@ -106,15 +132,16 @@ public class RolloutService {
         long started = System.nanoTime();
         try (LeaseKeeper keeper = new LeaseKeeper(record.id(), owner, store, slots, leaseScheduler, renewEvery)) {
             boolean resumed = claim instanceof RolloutStore.Claim.Resumed;
-            return ended(execute(upload, record, owner, resumed, cancelled, keeper), started);
+            Run run = new Run(record.id(), owner, object, order, cancelled, keeper);
+            return ended(run.execute(record, requestedPlan, resumed), started);
         } catch (RolloutFailedException e) {
             LOG.errorf("Rollout %s of %s FAILED: %s", record.id(), object.url(), e.getMessage());
             return ended(store.finish(record.id(), owner, RolloutStatus.FAILED, e.getMessage(), record.counts(),
                     record.failedThings()), started);
         } catch (RolloutStoppedException e) {
             RolloutRecord current = store.get(record.id()).orElse(record);
-            if (current.status().isFinal()) {
-                LOG.infof("Rollout %s of %s stopped on this worker (%s); it ended %s", record.id(), object.url(),
+            if (!current.status().isActive()) {
+                LOG.infof("Rollout %s of %s stopped on this worker (%s); it is %s", record.id(), object.url(),
                         e.getMessage(), current.status());
                 return current;
             }
@@ -165,7 +192,9 @@ public class RolloutService {
             boolean drained = false;
             try {
                 SdkBytes payload = documentOf(record);
-                ledger.willWrite(id, 0, record.failedThings());
+                // each in the wave it belongs to, as its rollout's own pass recorded it
+                record.failedThings().stream().collect(Collectors.groupingBy(thing -> record.plan().waveOf(id, thing)))
+                        .forEach((wave, failed) -> ledger.willWrite(id, wave, failed));
                 Tally tally = new Tally(record.counts());
                 List<String> stillFailing = new ArrayList<>();
                 for (String thing : record.failedThings()) {
@@ -216,75 +245,235 @@ public class RolloutService {
         return record;
     }
 
-    /** Asks a rollout running in this process to stop now instead of at its next heartbeat. */
-    public void cancelHere(String id) {
+    /**
+     * Asks a rollout running in this process to stop now (it was cancelled or paused) instead of at its
+     * next heartbeat; its record says which.
+     */
+    public void stopHere(String id) {
         AtomicBoolean flag = runningHere.get(id);
         if (flag != null) {
             flag.set(true);
         }
     }
 
-    private RolloutRecord execute(Upload upload, RolloutRecord record, String owner, boolean resumed,
-            AtomicBoolean cancelled, LeaseKeeper keeper) throws InterruptedException {
-        String id = record.id();
-        ObjectRef object = upload.object();
-        if (record.pages() > 0 && record.checkpoint() == null) {
-            // every page was written before the interruption; only the final status is missing
-            return finish(id, owner, object, new FanOut.Result(FanOut.Ending.COMPLETED, null, record.counts(),
-                    record.failedThings()), System.nanoTime());
+    /**
+     * One worker's run of one rollout: reads the object (or takes what a resumed record saved), then
+     * writes wave after wave (one wave without a plan), each under the shadow slot, and between two waves
+     * watches the written one until its gate decides (docs/rollout.md, "Staged waves").
+     */
+    private final class Run {
+
+        private final String id;
+        private final String owner;
+        private final ObjectRef object;
+        private final UploadOrder order;
+        private final AtomicBoolean cancelled;
+        private final LeaseKeeper keeper;
+        private final String shadowName = config.shadowName().orElse(null);
+        private final String slot = SlotLease.slotOf(shadowName);
+
+        Run(String id, String owner, ObjectRef object, UploadOrder order, AtomicBoolean cancelled, LeaseKeeper keeper) {
+            this.id = id;
+            this.owner = owner;
+            this.object = object;
+            this.order = order;
+            this.cancelled = cancelled;
+            this.keeper = keeper;
         }
-        ObjectDigest.Digest digest;
-        Targeting targeting;
-        if (record.hash() == null) {
-            digest = digests.digest(object);
-            targeting = targets.resolve(object.key(), digest.metadata());
-            store.saveDigest(id, owner, digest, targeting);
-        } else {
-            // an object version never changes: a resumed rollout keeps the hash and targets it started with
-            digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(), record.eTag(), Map.of());
-            targeting = record.targeting();
+
+        RolloutRecord execute(RolloutRecord record, Map<String, String> requestedPlan, boolean resumed)
+                throws InterruptedException {
+            if (record.stage() == WaveStage.WRITTEN) {
+                // every page was written before the interruption; only the final status is missing
+                return finish(id, owner, object, new FanOut.Result(FanOut.Ending.COMPLETED, null, record.counts(),
+                        record.failedThings()), System.nanoTime());
+            }
+            ObjectDigest.Digest digest;
+            Targeting targeting;
+            WavePlan plan;
+            if (record.hash() == null) {
+                digest = digests.digest(object);
+                targeting = targets.resolve(object.key(), digest.metadata());
+                plan = planOf(digest, targeting, requestedPlan);
+                store.saveDigest(id, owner, digest, targeting, plan);
+            } else {
+                // an object version never changes: a resumed rollout keeps the hash, targets and waves it started with
+                digest = new ObjectDigest.Digest(record.hash(), record.size(), record.versionId(), record.eTag(), Map.of());
+                targeting = record.targeting();
+                plan = record.plan();
+            }
+            ObjectRef exact = new ObjectRef(object.bucket(), object.key(), digest.versionId(), digest.eTag());
+            SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
+            LOG.infof("Rollout %s of %s (sha256 %s) %s: %s, %s, at most %.0f updates/s%s", id, object.url(),
+                    digest.sha256(), resumed ? "resumed after page " + record.pages() + " in wave " + (record.wave() + 1)
+                            : "started", targeting.describe(), plan.describe(), config.maxRate(),
+                    shadowName == null ? "" : ", shadow " + shadowName);
+            if (plan.isSingle()) {
+                return waves(record, plan, targeting, payload);
+            }
+            store.watch(id);
+            RolloutRecord ended = waves(record, plan, targeting, payload);
+            store.unwatch(id);
+            return ended;
         }
-        ObjectRef exact = new ObjectRef(object.bucket(), object.key(), digest.versionId(), digest.eTag());
-        SdkBytes payload = SdkBytes.fromByteArray(payloads.build(exact, digest, presign(exact)));
-        String shadowName = config.shadowName().orElse(null);
-        SlotLease.Entry entry = slots.enter(SlotLease.slotOf(shadowName), upload.order(), owner, targeting.describe(),
-                () -> {
-                    keeper.checkOwned();
-                    if (cancelled.get() || keeper.ownership() == RolloutStore.Ownership.CANCELLED) {
-                        throw new RolloutStoppedException("cancelled while waiting for the shadow slot");
-                    }
-                });
-        if (entry instanceof SlotLease.Entry.Superseded superseded) {
-            LOG.infof("Rollout %s of %s is older than the upload of rollout %s, which already entered the slot: "
-                    + "SUPERSEDED without writing", id, object.url(), superseded.by());
-            return store.supersede(id, owner, superseded.by(), record.counts(), record.failedThings());
+
+        private WavePlan planOf(ObjectDigest.Digest digest, Targeting targeting, Map<String, String> requestedPlan) {
+            Optional<WavePlan.Spec> spec = plans.resolve(object.key(), digest.metadata(), requestedPlan);
+            if (spec.isEmpty()) {
+                return WavePlan.SINGLE;
+            }
+            return spec.get().resolve(spec.get().needsTargetCount() ? countTargets(targeting) : 0);
         }
-        SlotLease.Writer slot = ((SlotLease.Entry.Writing) entry).writer();
-        keeper.writing(slot);
-        boolean drained = false;
-        try {
+
+        /** A plan that names numbers of things needs the number of targets: one listing pass, names not kept. */
+        private long countTargets(Targeting targeting) {
+            long count = 0;
+            String token = null;
+            do {
+                keeper.checkOwned();
+                ThingPage page = things.page(targeting, token);
+                count += page.things().size();
+                token = page.nextToken();
+            } while (token != null);
+            LOG.infof("Rollout %s: %d targets counted for its wave plan", id, count);
+            return count;
+        }
+
+        /** Writes the waves from where the record stands, watching each but the last, until the rollout ends or pauses. */
+        private RolloutRecord waves(RolloutRecord record, WavePlan plan, Targeting targeting, SdkBytes payload)
+                throws InterruptedException {
+            int wave = record.wave();
+            WaveStage stage = record.stage();
+            Instant writtenAt = record.waveWrittenAt();
             FanOut.Checkpoint start = record.pages() > 0
                     ? new FanOut.Checkpoint(record.checkpoint(), record.pages(), record.counts(), record.failedThings())
                     : FanOut.Checkpoint.START;
-            LOG.infof("Rollout %s of %s (sha256 %s) %s: %s, at most %.0f updates/s%s", id, object.url(),
-                    digest.sha256(), resumed ? "resumed after page " + record.pages() : "started", targeting.describe(),
-                    config.maxRate(), shadowName == null ? "" : ", shadow " + shadowName);
-            long started = System.nanoTime();
-            FanOut.Result result = fanOut.run(start, token -> recorded(id, things.page(targeting, token)),
-                    thing -> writer.writeAsync(thing, shadowName, payload, slot.fence())
-                            .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
-                    new Progress(id, owner, cancelled, keeper));
-            drained = true;
-            return finish(id, owner, object, result, started);
-        } finally {
-            slots.release(slot, drained);
+            while (true) {
+                if (stage == WaveStage.WATCHING) {
+                    WaveWatch.Outcome outcome = watch.await(id, plan, wave, writtenAt != null ? writtenAt : Instant.now(),
+                            slot, keeper, cancelled);
+                    if (!(outcome instanceof WaveWatch.Outcome.Decided decided
+                            && decided.verdict() instanceof WaveGate.Verdict.Next)) {
+                        return endWatch(outcome);
+                    }
+                    wave++;
+                    follow(store.startWave(id, owner, wave));
+                    RolloutRecord now = store.get(id).orElseThrow();
+                    start = new FanOut.Checkpoint(null, now.pages(), now.counts(), now.failedThings());
+                    LOG.infof("Rollout %s: wave %d of %d starts", id, wave + 1, plan.waveCount());
+                }
+                Optional<RolloutRecord> ended = writeWave(plan, wave, targeting, payload, start);
+                if (ended.isPresent()) {
+                    return ended.get();
+                }
+                stage = WaveStage.WATCHING;
+                writtenAt = Instant.now();
+            }
         }
-    }
 
-    /** Records a page's things in the ledger before any of their writes (on the page reader, off the write path). */
-    private ThingPage recorded(String id, ThingPage page) {
-        ledger.willWrite(id, 0, page.things());
-        return page;
+        /**
+         * Writes one wave under the shadow slot, from {@code start}. Returns the record when the rollout
+         * ended or paused (or this was its last wave); empty when the wave is written and is to be watched.
+         */
+        private Optional<RolloutRecord> writeWave(WavePlan plan, int wave, Targeting targeting, SdkBytes payload, FanOut.Checkpoint start)
+                throws InterruptedException {
+            SlotLease.Entry entry = slots.enter(slot, order, owner, targeting.describe(), () -> {
+                keeper.checkOwned();
+                RolloutStore.Ownership ownership = keeper.ownership();
+                if (cancelled.get() || ownership == RolloutStore.Ownership.CANCELLED
+                        || ownership == RolloutStore.Ownership.PAUSED) {
+                    throw new RolloutStoppedException("cancelled or paused while waiting for the shadow slot");
+                }
+            });
+            if (entry instanceof SlotLease.Entry.Superseded superseded) {
+                LOG.infof("Rollout %s of %s is older than the upload of rollout %s, which already entered the slot: "
+                        + "SUPERSEDED before wave %d", id, object.url(), superseded.by(), wave + 1);
+                return Optional.of(store.supersede(id, owner, superseded.by(), start.counts(), start.failedThings()));
+            }
+            SlotLease.Writer writing = ((SlotLease.Entry.Writing) entry).writer();
+            keeper.writing(writing);
+            boolean drained = false;
+            FanOut.Result result;
+            long started = System.nanoTime();
+            try {
+                result = fanOut.run(start, token -> pageOfWave(plan, wave, targeting, token),
+                        thing -> writer.writeAsync(thing, shadowName, payload, writing.fence())
+                                .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
+                        new Progress(id, owner, cancelled, keeper, plan, wave));
+                drained = true;
+            } finally {
+                slots.release(writing, drained);
+                keeper.doneWriting();
+            }
+            // a pause stops the fan-out as a cancel does; the record tells them apart
+            RolloutRecord paused = result.ending() == FanOut.Ending.CANCELLED
+                    ? store.get(id).filter(record -> record.status() == RolloutStatus.PAUSED).orElse(null) : null;
+            if (paused != null) {
+                LOG.infof("Rollout %s of %s PAUSED in wave %d (%s); it resumes from its last checkpoint", id,
+                        object.url(), wave + 1, paused.reason());
+                return Optional.of(paused);
+            }
+            if (result.ending() != FanOut.Ending.COMPLETED || plan.isLast(wave)) {
+                return Optional.of(finish(id, owner, object, result, started));
+            }
+            return Optional.empty();
+        }
+
+        /** The targets of one page that belong to the wave, recorded in the ledger before their writes. */
+        private ThingPage pageOfWave(WavePlan plan, int wave, Targeting targeting, String token) {
+            ThingPage page = things.page(targeting, token);
+            List<String> members = plan.isSingle() ? page.things()
+                    : page.things().stream().filter(thing -> plan.waveOf(id, thing) == wave).toList();
+            if (!members.isEmpty()) {
+                ledger.willWrite(id, wave, members);
+            }
+            return new ThingPage(members, page.nextToken());
+        }
+
+        /** The watch of a wave ended other than with the next wave. */
+        private RolloutRecord endWatch(WaveWatch.Outcome outcome) {
+            RolloutRecord now = store.get(id).orElseThrow();
+            if (now.status() == RolloutStatus.PAUSED) {
+                LOG.infof("Rollout %s of %s PAUSED while watching wave %d (%s)", id, object.url(), now.wave() + 1,
+                        now.reason());
+                return now;
+            }
+            if (outcome instanceof WaveWatch.Outcome.Superseded superseded) {
+                LOG.infof("Rollout %s of %s ended SUPERSEDED by rollout %s between waves", id, object.url(),
+                        superseded.by());
+                return store.supersede(id, owner, superseded.by(), now.counts(), now.failedThings());
+            }
+            if (outcome instanceof WaveWatch.Outcome.Stopped) {
+                return finish(id, owner, object, new FanOut.Result(FanOut.Ending.CANCELLED, null, now.counts(),
+                        now.failedThings()), System.nanoTime());
+            }
+            WaveGate.Verdict verdict = ((WaveWatch.Outcome.Decided) outcome).verdict();
+            if (verdict instanceof WaveGate.Verdict.Abort abort) {
+                return finish(id, owner, object, new FanOut.Result(FanOut.Ending.ABORTED, abort.reason(), now.counts(),
+                        now.failedThings()), System.nanoTime());
+            }
+            return pause((WaveGate.Verdict.Pause) verdict);
+        }
+
+        private RolloutRecord pause(WaveGate.Verdict.Pause pause) {
+            Optional<RolloutRecord> paused = store.pause(id, owner, pause.reason());
+            if (paused.isEmpty()) {
+                // cancelled, paused by request or taken over meanwhile: whoever changed it decided first
+                return store.get(id).orElseThrow();
+            }
+            LOG.warnf("Rollout %s of %s PAUSED: %s", id, object.url(), pause.reason());
+            if (pause.harm()) {
+                String messageId = alerts.publish(paused.get());
+                LOG.infof("Rollout %s: harm alert published (SNS message %s)", id, messageId);
+            }
+            return paused.get();
+        }
+
+        private void follow(RolloutStore.Ownership ownership) {
+            if (ownership != RolloutStore.Ownership.OWNED) {
+                throw new RolloutStoppedException("it is no longer this worker's running rollout (" + ownership + ")");
+            }
+        }
     }
 
     /** A thing whose write did not update its shadow awaits no report; told to the ledger off the completing thread. */
@@ -338,24 +527,33 @@ public class RolloutService {
                 .url().toString();
     }
 
-    /** Saves checkpoints; turns what the lease keeper found (cancelled, superseded, lost) into a local stop. */
+    /**
+     * Saves the checkpoints of one wave; turns what the lease keeper found (cancelled, paused, superseded,
+     * lost) into a local stop.
+     */
     private final class Progress implements FanOut.Progress {
 
         private final String id;
         private final String owner;
         private final AtomicBoolean cancelled;
         private final LeaseKeeper keeper;
+        private final WavePlan plan;
+        private final int wave;
 
-        Progress(String id, String owner, AtomicBoolean cancelled, LeaseKeeper keeper) {
+        Progress(String id, String owner, AtomicBoolean cancelled, LeaseKeeper keeper, WavePlan plan, int wave) {
             this.id = id;
             this.owner = owner;
             this.cancelled = cancelled;
             this.keeper = keeper;
+            this.plan = plan;
+            this.wave = wave;
         }
 
         @Override
         public void pageDone(FanOut.Checkpoint checkpoint) {
-            follow(store.checkpoint(id, owner, checkpoint));
+            WaveStage next = checkpoint.token() != null ? WaveStage.WRITING
+                    : plan.isLast(wave) ? WaveStage.WRITTEN : WaveStage.WATCHING;
+            follow(store.checkpoint(id, owner, checkpoint, next));
             LOG.debugf("Rollout %s: page %d done, %d of %d targets updated", id, checkpoint.pages(),
                     checkpoint.counts().updated(), checkpoint.counts().targets());
         }
@@ -383,6 +581,12 @@ public class RolloutService {
                 case CANCELLED -> {
                     if (!cancelled.getAndSet(true)) {
                         LOG.infof("Rollout %s was cancelled; stopping", id);
+                    }
+                }
+                case PAUSED -> {
+                    // it keeps its last checkpoint to resume from
+                    if (!cancelled.getAndSet(true)) {
+                        LOG.infof("Rollout %s was paused; stopping", id);
                     }
                 }
                 case LOST -> throw new RolloutStoppedException("its lease was taken over by another worker");

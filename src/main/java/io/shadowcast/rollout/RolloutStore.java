@@ -25,6 +25,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -71,6 +73,17 @@ public class RolloutStore {
     private static final String SEQUENCER = "sequencer";
     private static final String SUPERSEDED_BY = "supersededBy";
     private static final String RETRY_ID = "retryId";
+    private static final String PLAN = "plan";
+    private static final String WAVE = "wave";
+    private static final String STAGE = "waveStage";
+    private static final String WAVE_WRITTEN_AT = "waveWrittenAt";
+    /** {@code harmed<wave>}: updated things of that wave that disconnected within the harm window, added to by {@link HarmWatch}. */
+    private static final String HARMED = "harmed";
+    /** The item that lists the staged rollouts to watch for harm, so that no replica has to scan for them. */
+    static final String WATCHED_ID = "watched:waves";
+    private static final String WATCHED = "rollouts";
+    /** Marks one thing counted as harmed by one rollout ({@code harm:<rollout>:<thing>}), so it is counted once. */
+    static final String HARM_PREFIX = "harm:";
 
     /** The outcome of trying to take a rollout on. */
     public sealed interface Claim {
@@ -85,7 +98,7 @@ public class RolloutStore {
         record Resumed(RolloutRecord record) implements Claim {
         }
 
-        /** Already in a final status: nothing to do. */
+        /** In a final status, or paused: nothing to do for a worker. */
         record Finished(RolloutRecord record) implements Claim {
         }
 
@@ -96,7 +109,7 @@ public class RolloutStore {
 
     /** What a renewal found. */
     public enum Ownership {
-        OWNED, CANCELLED, LOST
+        OWNED, CANCELLED, PAUSED, LOST
     }
 
     public record Page(List<RolloutRecord> items, String next) {
@@ -141,9 +154,17 @@ public class RolloutStore {
         }
     }
 
+    /**
+     * Takes on a rollout that {@code POST /rollouts/{id}/resume} set running again (its lease expired):
+     * this worker continues it from its checkpoint.
+     */
+    public Claim claimResumed(String id, String owner) {
+        return claimExisting(id, owner, clock.millis());
+    }
+
     private Claim claimExisting(String id, String owner, long now) {
         RolloutRecord existing = get(id).orElseThrow(() -> new IllegalStateException("rollout " + id + " vanished"));
-        if (existing.status().isFinal()) {
+        if (!existing.status().isActive()) {
             return new Claim.Finished(existing);
         }
         try {
@@ -157,7 +178,7 @@ public class RolloutStore {
             return new Claim.Resumed(toRecord(updated.attributes()));
         } catch (ConditionalCheckFailedException held) {
             RolloutRecord current = get(id).orElse(existing);
-            return current.status().isFinal() ? new Claim.Finished(current) : new Claim.Busy(current);
+            return current.status().isActive() ? new Claim.Busy(current) : new Claim.Finished(current);
         }
     }
 
@@ -186,12 +207,20 @@ public class RolloutStore {
         }
     }
 
-    /** Saves what reading the object found: the hash and the targets a resumed run must reuse. */
+    /** Saves what reading the object found for a rollout in one wave. */
     public void saveDigest(String id, String owner, ObjectDigest.Digest digest, Targeting targeting) {
+        saveDigest(id, owner, digest, targeting, WavePlan.SINGLE);
+    }
+
+    /** Saves what reading the object found: the hash, the targets and the waves a resumed run must reuse. */
+    public void saveDigest(String id, String owner, ObjectDigest.Digest digest, Targeting targeting, WavePlan plan) {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(
                 ":hash", s(digest.sha256()), ":size", n(digest.size()), ":target", s(targeting.describe())));
         StringBuilder set = new StringBuilder("SET #hash = :hash, #size = :size, #target = :target");
         Map<String, String> names = new HashMap<>(Map.of("#hash", HASH, "#size", SIZE, "#target", TARGET));
+        if (!plan.isSingle()) {
+            addOptional(set, names, values, PLAN, plan.encode());
+        }
         addOptional(set, names, values, VERSION_ID, digest.versionId());
         addOptional(set, names, values, ETAG, digest.eTag());
         if (targeting instanceof Targeting.ThingGroup group) {
@@ -207,20 +236,145 @@ public class RolloutStore {
         }
     }
 
-    /** Saves a page checkpoint and renews the lease. */
-    public Ownership checkpoint(String id, String owner, FanOut.Checkpoint checkpoint) {
+    /**
+     * Saves a page checkpoint and renews the lease. {@code stage} is what the rollout does next: WRITING
+     * while pages of the wave are left, WATCHING or WRITTEN with its last page (saved in the same write,
+     * so that a resumed worker never writes a finished wave again).
+     */
+    public Ownership checkpoint(String id, String owner, FanOut.Checkpoint checkpoint, WaveStage stage) {
         Map<String, String> names = new HashMap<>(Map.of("#pages", PAGES, "#failedThings", FAILED_THINGS,
-                "#checkpoint", CHECKPOINT));
+                "#checkpoint", CHECKPOINT, "#stage", STAGE));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":pages", n(checkpoint.pages()),
-                ":failedThings", list(checkpoint.failedThings())));
-        StringBuilder set = new StringBuilder("SET #pages = :pages, #failedThings = :failedThings");
+                ":failedThings", list(checkpoint.failedThings()), ":stage", s(stage.name())));
+        StringBuilder set = new StringBuilder("SET #pages = :pages, #failedThings = :failedThings, #stage = :stage");
         appendCounts(set, names, values, checkpoint.counts());
+        if (stage == WaveStage.WATCHING) {
+            names.put("#writtenAt", WAVE_WRITTEN_AT);
+            values.put(":writtenAt", n(clock.millis()));
+            set.append(", #writtenAt = :writtenAt");
+        }
         if (checkpoint.token() == null) {
             return ownedUpdate(id, owner, set.toString(), " REMOVE #checkpoint", names, values);
         }
         values.put(":checkpoint", s(checkpoint.token()));
         set.append(", #checkpoint = :checkpoint");
         return ownedUpdate(id, owner, set.toString(), "", names, values);
+    }
+
+    /** Moves a running rollout on to writing {@code wave} from its first page (the gate let it through). */
+    public Ownership startWave(String id, String owner, int wave) {
+        return ownedUpdate(id, owner, "SET #wave = :wave, #stage = :writing", " REMOVE #checkpoint",
+                new HashMap<>(Map.of("#wave", WAVE, "#stage", STAGE, "#checkpoint", CHECKPOINT)),
+                new HashMap<>(Map.of(":wave", n(wave), ":writing", s(WaveStage.WRITING.name()))));
+    }
+
+    /**
+     * Pauses a rollout this worker runs (its gate stopped it) and gives up the lease. Empty when it is no
+     * longer this worker's running rollout: then somebody else decided first, and nothing is announced.
+     */
+    public Optional<RolloutRecord> pause(String id, String owner, String reason) {
+        try {
+            return Optional.of(update(id, "SET #status = :paused, #reason = :reason REMOVE #lease",
+                    "#owner = :me AND #status = :running",
+                    Map.of("#status", STATUS, "#reason", REASON, "#lease", LEASE_UNTIL, "#owner", OWNER),
+                    Map.of(":paused", s(RolloutStatus.PAUSED.name()), ":reason", s(reason), ":me", s(owner),
+                            ":running", s(RolloutStatus.RUNNING.name()))));
+        } catch (ConditionalCheckFailedException notOurs) {
+            return Optional.empty();
+        }
+    }
+
+    /** Pauses a running rollout by request; its worker stops at its next check. Empty when it is not running. */
+    public Optional<RolloutRecord> pauseByRequest(String id) {
+        try {
+            return Optional.of(update(id, "SET #status = :paused, #reason = :reason", "#status = :running",
+                    Map.of("#status", STATUS, "#reason", REASON),
+                    Map.of(":paused", s(RolloutStatus.PAUSED.name()), ":reason", s("paused by request"),
+                            ":running", s(RolloutStatus.RUNNING.name()))));
+        } catch (ConditionalCheckFailedException notRunning) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Sets a paused rollout running again with an expired lease, so that the next worker to see its
+     * message takes it on. A rollout paused while it watched a wave goes on with the next wave: resuming
+     * is the approval its gate waited for. Empty when it is not paused (or changed meanwhile).
+     */
+    public Optional<RolloutRecord> resume(String id) {
+        RolloutRecord paused = get(id).filter(record -> record.status() == RolloutStatus.PAUSED).orElse(null);
+        if (paused == null) {
+            return Optional.empty();
+        }
+        Map<String, String> names = new HashMap<>(Map.of("#status", STATUS, "#reason", REASON, "#lease", LEASE_UNTIL,
+                "#stage", STAGE));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":running", s(RolloutStatus.RUNNING.name()),
+                ":paused", s(RolloutStatus.PAUSED.name()), ":expired", n(0), ":stage", s(paused.stage().name())));
+        String update = "SET #status = :running, #lease = :expired";
+        if (paused.stage() == WaveStage.WATCHING) {
+            names.put("#wave", WAVE);
+            names.put("#checkpoint", CHECKPOINT);
+            values.put(":next", n(paused.wave() + 1));
+            values.put(":writing", s(WaveStage.WRITING.name()));
+            update += ", #wave = :next, #stage = :writing REMOVE #reason, #checkpoint";
+        } else {
+            update += " REMOVE #reason";
+        }
+        String condition = "#status = :paused AND (#stage = :stage OR attribute_not_exists(#stage))";
+        try {
+            return Optional.of(update(id, update, condition, names, values));
+        } catch (ConditionalCheckFailedException changed) {
+            return Optional.empty();
+        }
+    }
+
+    /** The updated things of this wave that disconnected within the harm window, counted once each. */
+    public long harmed(String id, int wave) {
+        var response = dynamo.getItem(r -> r.tableName(table).key(key(id)).consistentRead(true)
+                .projectionExpression("#harmed").expressionAttributeNames(Map.of("#harmed", HARMED + wave)));
+        return response.hasItem() ? num(response.item(), HARMED + wave) : 0;
+    }
+
+    /**
+     * Counts one updated thing of the wave as harmed, once per rollout and thing however often its
+     * disconnect is seen (by any replica): a marker item and the count are written in one transaction.
+     * False when it was counted before.
+     */
+    public boolean countHarm(String id, int wave, String thing) {
+        try {
+            dynamo.transactWriteItems(t -> t.transactItems(
+                    TransactWriteItem.builder().put(p -> p.tableName(table)
+                            .item(Map.of(ROLLOUT_KEY, s(HARM_PREFIX + id + ":" + thing), WAVE, n(wave)))
+                            .conditionExpression("attribute_not_exists(#id)")
+                            .expressionAttributeNames(Map.of("#id", ROLLOUT_KEY))).build(),
+                    TransactWriteItem.builder().update(u -> u.tableName(table).key(key(id))
+                            .updateExpression("ADD #harmed :one").conditionExpression("attribute_exists(#status)")
+                            .expressionAttributeNames(Map.of("#harmed", HARMED + wave, "#status", STATUS))
+                            .expressionAttributeValues(Map.of(":one", n(1)))).build()));
+            return true;
+        } catch (TransactionCanceledException counted) {
+            return false;
+        }
+    }
+
+    /** Lists a staged rollout among those watched for harm (idempotent). */
+    public void watch(String id) {
+        dynamo.updateItem(r -> r.tableName(table).key(key(WATCHED_ID)).updateExpression("ADD #rollouts :id")
+                .expressionAttributeNames(Map.of("#rollouts", WATCHED))
+                .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(id)))));
+    }
+
+    /** Takes a rollout off the watched list (idempotent). */
+    public void unwatch(String id) {
+        dynamo.updateItem(r -> r.tableName(table).key(key(WATCHED_ID)).updateExpression("DELETE #rollouts :id")
+                .expressionAttributeNames(Map.of("#rollouts", WATCHED))
+                .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(id)))));
+    }
+
+    /** The staged rollouts listed as watched for harm: one read, whatever the number of rollouts in the table. */
+    public List<String> watched() {
+        var response = dynamo.getItem(r -> r.tableName(table).key(key(WATCHED_ID)).consistentRead(true));
+        return response.hasItem() && response.item().containsKey(WATCHED) ? response.item().get(WATCHED).ss() : List.of();
     }
 
     /**
@@ -307,14 +461,18 @@ public class RolloutStore {
         }
     }
 
-    /** Cancels a running rollout; its worker stops at its next check. Empty when no such rollout is running. */
+    /**
+     * Cancels a running or paused rollout; the worker of a running one stops at its next check. Empty when
+     * no such rollout is running or paused.
+     */
     public Optional<RolloutRecord> cancel(String id) {
         try {
             return Optional.of(update(id, "SET #status = :cancelled, #reason = :reason, #endedAt = :now",
-                    "#status = :running",
+                    "#status IN (:running, :paused)",
                     Map.of("#status", STATUS, "#reason", REASON, "#endedAt", ENDED_AT),
                     Map.of(":cancelled", s(RolloutStatus.CANCELLED.name()), ":reason", s("cancelled by request"),
-                            ":now", n(clock.millis()), ":running", s(RolloutStatus.RUNNING.name()))));
+                            ":now", n(clock.millis()), ":running", s(RolloutStatus.RUNNING.name()),
+                            ":paused", s(RolloutStatus.PAUSED.name()))));
         } catch (ConditionalCheckFailedException notRunning) {
             return Optional.empty();
         }
@@ -403,8 +561,11 @@ public class RolloutStore {
             return Ownership.OWNED;
         } catch (ConditionalCheckFailedException e) {
             RolloutRecord current = get(id).orElse(null);
-            boolean cancelled = current != null && current.status() == RolloutStatus.CANCELLED;
-            return cancelled ? Ownership.CANCELLED : Ownership.LOST;
+            if (current != null && current.status() == RolloutStatus.CANCELLED) {
+                return Ownership.CANCELLED;
+            }
+            boolean paused = current != null && current.status() == RolloutStatus.PAUSED;
+            return paused ? Ownership.PAUSED : Ownership.LOST;
         }
     }
 
@@ -468,7 +629,19 @@ public class RolloutStore {
                 str(item, SEQUENCER),
                 str(item, SUPERSEDED_BY),
                 targeting,
-                str(item, CHECKPOINT));
+                str(item, CHECKPOINT),
+                hash == null ? null : item.containsKey(PLAN) ? WavePlan.decode(str(item, PLAN)) : WavePlan.SINGLE,
+                (int) num(item, WAVE),
+                stageOf(item),
+                item.containsKey(WAVE_WRITTEN_AT) ? Instant.ofEpochMilli(num(item, WAVE_WRITTEN_AT)) : null);
+    }
+
+    /** Records saved before waves existed have no stage: every page written and no checkpoint left means WRITTEN. */
+    private static WaveStage stageOf(Map<String, AttributeValue> item) {
+        if (item.containsKey(STAGE)) {
+            return WaveStage.valueOf(str(item, STAGE));
+        }
+        return num(item, PAGES) > 0 && !item.containsKey(CHECKPOINT) ? WaveStage.WRITTEN : WaveStage.WRITING;
     }
 
     /** The cursor is the index position of the last item shown: its start time and id. */

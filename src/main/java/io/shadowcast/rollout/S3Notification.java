@@ -18,6 +18,10 @@ public sealed interface S3Notification {
     record Retry(String rolloutId, String retryId, RolloutStatus from) implements S3Notification {
     }
 
+    /** {@code POST /rollouts/{id}/resume}: continue a rollout that was paused, from its checkpoint. */
+    record Resume(String rolloutId) implements S3Notification {
+    }
+
     /** One or more event records, each handled on its own. */
     record Records(List<S3EventRecord> records) implements S3Notification {
 

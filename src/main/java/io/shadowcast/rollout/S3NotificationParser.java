@@ -11,7 +11,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads an S3 event notification as S3 sends it to SQS, or wrapped in an SNS envelope
@@ -30,6 +32,15 @@ public final class S3NotificationParser {
     static final String RETRY = "retry";
     static final String RETRY_ID = "retryId";
     static final String RETRY_FROM = "from";
+
+    /** The message {@code POST /rollouts/{id}/resume} queues: {@code {"resume":"<id>"}}. */
+    static final String RESUME = "resume";
+
+    /**
+     * The record field by which an event of {@code POST /rollouts} carries the wave plan asked for:
+     * an object of strings named as the object metadata would name them ({@link WavePlanRule}).
+     */
+    static final String PLAN = "shadowcastPlan";
 
     private final ObjectMapper json;
 
@@ -55,6 +66,13 @@ public final class S3NotificationParser {
                         + " and " + RETRY_FROM + " PARTIAL or ABORTED");
             }
             return new S3Notification.Retry(id, retryId, RolloutStatus.valueOf(from));
+        }
+        if (root.has(RESUME)) {
+            String id = root.path(RESUME).asText("");
+            if (id.isEmpty()) {
+                throw new PoisonMessageException("a resume needs the rollout id (" + RESUME + ")");
+            }
+            return new S3Notification.Resume(id);
         }
         if ("s3:TestEvent".equals(root.path("Event").asText())) {
             return new S3Notification.TestEvent(root.path("Bucket").asText(null));
@@ -84,7 +102,9 @@ public final class S3NotificationParser {
         ObjectRef ref = new ObjectRef(bucket, key, object.path("versionId").asText(null), object.path("eTag").asText(null));
         Instant eventTime = eventTime(text(record, index, "eventTime"), index);
         String requestId = record.path(REQUEST_ID).asText(null);
-        Upload upload = new Upload(ref, eventTime, object.path("sequencer").asText(null), requestId);
+        Map<String, String> plan = new HashMap<>();
+        record.path(PLAN).fields().forEachRemaining(field -> plan.put(field.getKey(), field.getValue().asText()));
+        Upload upload = new Upload(ref, eventTime, object.path("sequencer").asText(null), requestId, plan);
         return new S3EventRecord.ObjectCreated(eventName, upload, object.path("size").asLong(-1));
     }
 

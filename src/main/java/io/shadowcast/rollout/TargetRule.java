@@ -69,7 +69,8 @@ public final class TargetRule {
         return Optional.of(of(group, type, attribute, "object metadata " + META_ATTRIBUTE));
     }
 
-    private static String find(Map<String, String> metadata, String name) {
+    /** The non-blank value of user metadata {@code name} (any case, trimmed), or null. */
+    static String find(Map<String, String> metadata, String name) {
         return metadata.entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase(name) && e.getValue() != null && !e.getValue().isBlank())
                 .map(e -> e.getValue().trim())

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,13 +16,20 @@ import java.util.Objects;
  * @param sequencer  S3's {@code sequencer}; null when the event has none (emulators, {@code POST /rollouts})
  * @param requestId  set only for an upload requested through {@code POST /rollouts}, which counts as an
  *                   upload at the time of the request
+ * @param plan       the wave plan a request asked for, under the names of the object metadata
+ *                   ({@link WavePlanRule}); empty for S3's uploads
  */
-public record Upload(ObjectRef object, Instant eventTime, String sequencer, String requestId) {
+public record Upload(ObjectRef object, Instant eventTime, String sequencer, String requestId, Map<String, String> plan) {
 
     public Upload {
         Objects.requireNonNull(object, "object");
         Objects.requireNonNull(eventTime, "eventTime");
         sequencer = sequencer == null || sequencer.isBlank() ? null : sequencer;
+        plan = Map.copyOf(plan);
+    }
+
+    public Upload(ObjectRef object, Instant eventTime, String sequencer, String requestId) {
+        this(object, eventTime, sequencer, requestId, Map.of());
     }
 
     /** An upload S3 reported. */

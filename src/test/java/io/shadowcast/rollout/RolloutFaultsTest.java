@@ -184,7 +184,7 @@ class RolloutFaultsTest {
         store.saveDigest(id, "dead-worker", new ObjectDigest.Digest(uploaded.sha256(), 1_000, null,
                 uploaded.object().eTag(), Map.of()), Targeting.Fleet.ALL);
         store.checkpoint(id, "dead-worker", new FanOut.Checkpoint(added.get(149), 1,
-                new RolloutCounts(150, 150, 0, 0, 0), List.of()));
+                new RolloutCounts(150, 150, 0, 0, 0), List.of()), WaveStage.WRITING);
         iot.resetCounters();
         // the message comes back after its visibility timeout, by when the dead worker's lease has run out
         RolloutFixture.sleep(config.lease().plusMillis(200).toMillis());

@@ -124,7 +124,7 @@ class StatusPageBrowserTest {
     @Test
     void showsStatusesAndFieldsItDoesNotKnowAsTheyComeAndValuesOnlyAsText() {
         String extra = """
-                {"id":"future-1","status":"PAUSED","reason":"a wave missed its threshold","supersededBy":"future-2",
+                {"id":"future-1","status":"ON_HOLD","reason":"a wave missed its threshold","supersededBy":"future-2",
                  "bucket":"b","key":"<img src=x onerror=\\"document.title='injected'\\">.bin","target":"all things",
                  "counts":{"targets":10,"updated":4,"skipped":0,"failed":0,"throttledRetries":0,"applied":3,"waves":2},
                  "startedAt":"2026-01-01T00:00:00Z"}""";
@@ -133,7 +133,7 @@ class StatusPageBrowserTest {
         browser.get(root + "?refresh=60"); // drawn once: the elements read below stay in place
         WebElement row = PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='future-1']"));
 
-        assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("PAUSED");
+        assertThat(row.findElement(By.cssSelector("[data-status]")).getText()).isEqualTo("ON_HOLD");
         assertThat(row.findElement(By.cssSelector("[data-status]")).getAttribute("class")).contains("other");
         assertThat(row.getText()).contains("a wave missed its threshold", "superseded by future-2", "3 applied", "2 waves",
                 "4 updated");
@@ -141,6 +141,24 @@ class StatusPageBrowserTest {
         assertThat(row.findElement(By.cssSelector(".key")).getText()).contains("<img src=x");
         assertThat(row.findElements(By.tagName("img"))).isEmpty();
         assertThat(browser.getTitle()).isEqualTo("shadowcast");
+    }
+
+    /** A paused rollout shows why, with Resume next to Cancel. */
+    @Test
+    void showsAPausedRolloutWithItsReasonAndResumeNextToCancel() {
+        PageSteps.addToEveryRolloutList(browser, """
+                {"id":"paused-1","status":"PAUSED","reason":"wave 1: 3 of 10 updated devices disconnected within 30m",
+                 "bucket":"b","key":"fw.bin","target":"all things",
+                 "counts":{"targets":10,"updated":10,"skipped":0,"failed":0,"throttledRetries":0},
+                 "startedAt":"2026-01-01T00:00:00Z"}""");
+
+        browser.get(root + "?refresh=60");
+        WebElement row = PageSteps.await(browser, By.cssSelector("#rollouts tr[data-id='paused-1']"));
+
+        assertThat(row.findElement(By.cssSelector("[data-status]")).getAttribute("class")).contains("warn");
+        assertThat(row.getText()).contains("wave 1: 3 of 10 updated devices disconnected within 30m");
+        assertThat(row.findElements(By.cssSelector("button.resume"))).hasSize(1);
+        assertThat(row.findElements(By.cssSelector("button.cancel"))).hasSize(1);
     }
 
     @Test

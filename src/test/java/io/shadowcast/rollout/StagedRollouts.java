@@ -1,0 +1,17 @@
+package io.shadowcast.rollout;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.shadowcast.testing.AuthOn;
+import java.util.Map;
+
+/** The application with the API's bearer token required and a gate that looks at a wave's reports five times a second. */
+public class StagedRollouts implements QuarkusTestProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("shadowcast.api.auth.enabled", "true", "shadowcast.api.auth.token", AuthOn.TOKEN,
+                "shadowcast.rollout.waves.check-every", "200ms",
+                "shadowcast.rollout.harm.cache-for", "200ms",
+                "shadowcast.rollout.waves.abort-min-things", "3");
+    }
+}
