@@ -100,15 +100,25 @@ public class ConvergenceLedger implements DeviceLedger {
     public List<Counted> report(DeviceReport report) {
         ThingStatus target = ReportMatch.target(report);
         List<Counted> counted = new ArrayList<>();
-        for (ThingItem item : ReportMatch.matching(report, store.rolloutsOf(report.thingName()))) {
+        List<ThingItem> items = store.rolloutsOf(report.thingName());
+        List<ThingItem> matching = ReportMatch.matching(report, items);
+        for (ThingItem item : matching) {
             counted.add(moveTo(item, target, report.error()));
+        }
+        for (ThingItem item : ReportMatch.superseded(report, items, matching)) {
+            counted.add(moveTo(item, ThingStatus.SUPERSEDED, null));
         }
         return counted;
     }
 
-    /** Moves a WRITTEN thing past its confirm deadline to TIMED_OUT, unless a report came first. */
+    /**
+     * Moves a WRITTEN thing past its confirm deadline to TIMED_OUT, unless a report came first; to
+     * SUPERSEDED instead when a newer rollout wrote the thing meanwhile (its device was told to apply
+     * another object, so its silence says nothing about this one).
+     */
     Counted timeOut(ThingItem item) {
-        return moveTo(item, ThingStatus.TIMED_OUT, null);
+        boolean newerWrote = store.rolloutsOf(item.thing()).stream().anyMatch(other -> ReportMatch.newer(other, item));
+        return moveTo(item, newerWrote ? ThingStatus.SUPERSEDED : ThingStatus.TIMED_OUT, null);
     }
 
     /**

@@ -320,14 +320,14 @@ public class LedgerStore {
 
     /** The counts of one wave, or of every wave when {@code wave} is empty: the sum of their counter shards. */
     Convergence counts(String rolloutId, Optional<Integer> wave) {
-        long[] sums = new long[4];
         List<String> counters = List.of(ThingStatus.WRITTEN.counter, ThingStatus.APPLIED.counter,
-                ThingStatus.FAILED.counter, ThingStatus.TIMED_OUT.counter);
+                ThingStatus.FAILED.counter, ThingStatus.TIMED_OUT.counter, ThingStatus.SUPERSEDED.counter);
+        long[] sums = new long[counters.size()];
         Map<String, String> names = new HashMap<>(Map.of("#pk", LEDGER_PARTITION, "#sk", LEDGER_SORT));
         counters.forEach(counter -> names.put("#" + counter, counter));
         query(QueryRequest.builder().tableName(table).consistentRead(true)
                 .keyConditionExpression("#pk = :pk")
-                .projectionExpression("#sk, #written, #applied, #failed, #timedOut")
+                .projectionExpression("#sk, #written, #applied, #failed, #timedOut, #superseded")
                 .expressionAttributeNames(names)
                 .expressionAttributeValues(Map.of(":pk", s(ROLLOUT_PREFIX + rolloutId))).build(),
                 item -> {
@@ -339,7 +339,7 @@ public class LedgerStore {
                         }
                     }
                 });
-        return new Convergence(sums[0], sums[1], sums[2], sums[3]);
+        return new Convergence(sums[0], sums[1], sums[2], sums[3], sums[4]);
     }
 
     /**

@@ -36,6 +36,27 @@ final class ReportMatch {
         return newest.filter(item -> sameUrl(report, item)).stream().toList();
     }
 
+    /**
+     * The rollouts a hash report supersedes on its thing: those that wrote it before the newest rollout whose
+     * hash the device reports, and still wait for their own report. The device moved past their object.
+     */
+    static List<ThingItem> superseded(DeviceReport report, List<ThingItem> items, List<ThingItem> matching) {
+        if (report.hash() == null || report.failed()) {
+            return List.of();
+        }
+        Optional<ThingItem> reported = matching.stream().max(Comparator.comparing(ThingItem::writtenAt));
+        return reported.map(newest -> items.stream()
+                .filter(item -> item.status() == ThingStatus.WRITTEN)
+                .filter(item -> newer(newest, item))
+                .filter(item -> !report.hash().equalsIgnoreCase(item.hash()))
+                .toList()).orElse(List.of());
+    }
+
+    /** Whether {@code item} was written by another rollout after {@code than} was. */
+    static boolean newer(ThingItem item, ThingItem than) {
+        return !item.rolloutId().equals(than.rolloutId()) && item.writtenAt().isAfter(than.writtenAt());
+    }
+
     private static boolean sameUrl(DeviceReport report, ThingItem item) {
         return report.url() == null || item.url() == null || report.url().equals(item.url());
     }

@@ -17,6 +17,8 @@ import java.util.Set;
  *  WRITTEN   --report hash-->        APPLIED
  *  WRITTEN   --report error-->       FAILED
  *  WRITTEN   --confirm timeout-->    TIMED_OUT
+ *  WRITTEN   --newer hash reported, or a newer rollout wrote it before the timeout--> SUPERSEDED
+ *  SUPERSEDED --late report hash-->  APPLIED   (reports arrive out of order: the device did apply it)
  *  TIMED_OUT --late report hash-->   APPLIED
  *  TIMED_OUT --late report error-->  FAILED
  *  FAILED    --report hash-->        APPLIED   (the device tried again and made it)
@@ -31,6 +33,8 @@ public enum ThingStatus {
     APPLIED("applied"),
     FAILED("failed"),
     TIMED_OUT("timedOut"),
+    /** A newer rollout's object replaced this one's on the thing before its device reported this one. */
+    SUPERSEDED("superseded"),
     /** Its write did not happen after all: the item goes, and so does its count in {@code written}. */
     NOT_WRITTEN("written");
 
@@ -45,9 +49,9 @@ public enum ThingStatus {
     Set<ThingStatus> reachableFrom() {
         return switch (this) {
             case WRITTEN -> EnumSet.noneOf(ThingStatus.class);
-            case APPLIED -> EnumSet.of(WRITTEN, TIMED_OUT, FAILED);
+            case APPLIED -> EnumSet.of(WRITTEN, TIMED_OUT, FAILED, SUPERSEDED);
             case FAILED -> EnumSet.of(WRITTEN, TIMED_OUT);
-            case TIMED_OUT, NOT_WRITTEN -> EnumSet.of(WRITTEN);
+            case TIMED_OUT, SUPERSEDED, NOT_WRITTEN -> EnumSet.of(WRITTEN);
         };
     }
 
@@ -68,7 +72,7 @@ public enum ThingStatus {
     }
 
     /** The statuses the REST API lists things in. */
-    static final List<ThingStatus> LISTED = List.of(WRITTEN, APPLIED, FAILED, TIMED_OUT);
+    static final List<ThingStatus> LISTED = List.of(WRITTEN, APPLIED, FAILED, TIMED_OUT, SUPERSEDED);
 
     /** The name in the REST API: {@code applied}, {@code failed}, {@code timed_out}, {@code pending} (WRITTEN). */
     public String apiName() {

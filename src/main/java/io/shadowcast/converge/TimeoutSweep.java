@@ -7,6 +7,7 @@ import io.shadowcast.config.ConvergeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -68,7 +69,7 @@ public class TimeoutSweep {
 
     /** Times out every overdue thing now; returns how many this replica moved. */
     int sweep() {
-        Map<String, Integer> timedOut = new TreeMap<>();
+        Map<String, Map<ThingStatus, Integer>> ended = new TreeMap<>();
         for (int shard = 0; shard < LedgerStore.SHARDS; shard++) {
             List<ThingItem> overdue;
             int moved;
@@ -81,17 +82,22 @@ public class TimeoutSweep {
                         LOG.infof("Rollout %s: finished counting the move of %s (%s -> %s), cut short before",
                                 item.rolloutId(), item.thing(), item.counting().from(), item.counting().to());
                         moved++;
-                    } else if (ledger.timeOut(item).moved()) {
-                        timedOut.merge(item.rolloutId(), 1, Integer::sum);
-                        moved++;
+                    } else {
+                        ConvergenceLedger.Counted counted = ledger.timeOut(item);
+                        if (counted.moved()) {
+                            ended.computeIfAbsent(item.rolloutId(), rollout -> new EnumMap<>(ThingStatus.class))
+                                    .merge(counted.now(), 1, Integer::sum);
+                            moved++;
+                        }
                     }
                 }
                 // a full page that moved nothing is the index lagging behind reports: the next sweep sees it
             } while (overdue.size() == PAGE && moved > 0 && !Thread.currentThread().isInterrupted());
         }
-        timedOut.forEach((rollout, count) -> LOG.infof(
-                "Rollout %s: %d things timed out (no device report within %s of their write)", rollout, count,
-                config.confirmTimeout()));
-        return timedOut.values().stream().mapToInt(Integer::intValue).sum();
+        ended.forEach((rollout, counts) -> LOG.infof(
+                "Rollout %s: no device report within %s of the write: %d things timed out, %d superseded by a newer rollout",
+                rollout, config.confirmTimeout(), counts.getOrDefault(ThingStatus.TIMED_OUT, 0),
+                counts.getOrDefault(ThingStatus.SUPERSEDED, 0)));
+        return ended.values().stream().flatMap(counts -> counts.values().stream()).mapToInt(Integer::intValue).sum();
     }
 }

@@ -44,15 +44,22 @@ public interface DeviceLedger {
      * @param applied  devices that reported the rollout's hash
      * @param failed   devices that reported an error for the rollout's object
      * @param timedOut devices that reported nothing within the confirm timeout after their write
+     * @param superseded devices that reported a newer rollout's hash, or were written by a newer rollout before
+     *                   their confirm timeout, without reporting this one's: this rollout no longer waits for them
      */
-    record Convergence(long written, long applied, long failed, long timedOut) {
+    record Convergence(long written, long applied, long failed, long timedOut, long superseded) {
 
-        public static final Convergence NONE = new Convergence(0, 0, 0, 0);
+        public static final Convergence NONE = new Convergence(0, 0, 0, 0, 0);
+
+        /** Counts of a rollout none of whose things was superseded. */
+        public Convergence(long written, long applied, long failed, long timedOut) {
+            this(written, applied, failed, timedOut, 0);
+        }
 
         /** Written things still within their confirm timeout, without a report. */
         @JsonProperty
         public long pending() {
-            return Math.max(0, written - applied - failed - timedOut);
+            return Math.max(0, written - applied - failed - timedOut - superseded);
         }
     }
 }

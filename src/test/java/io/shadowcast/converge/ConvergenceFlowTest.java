@@ -142,7 +142,7 @@ class ConvergenceFlowTest {
         String id = LedgerFixture.hashedRollout(rollouts).id();
         given().get("/rollouts/" + id + "/things").then().statusCode(400)
                 .body("field", equalTo("status"))
-                .body("message", equalTo("status must be one of pending, applied, failed, timed_out"));
+                .body("message", equalTo("status must be one of pending, applied, failed, timed_out, superseded"));
         given().get("/rollouts/" + id + "/things?status=lost").then().statusCode(400).body("field", equalTo("status"));
         given().get("/rollouts/" + id + "/things?status=failed&limit=0").then().statusCode(400).body("field", equalTo("limit"));
         given().get("/rollouts/" + id + "/things?status=failed&cursor=not-a-cursor").then().statusCode(400)

@@ -88,11 +88,12 @@ class ConvergenceLedgerTest {
     }
 
     @Test
-    void aReportOfAnOlderUploadsHashCountsForThatRolloutOnlyNeverForTheNewerOne() {
+    void aReportOfAnOlderUploadsHashCountsForThatRolloutOnlyNeverForTheNewerOne() throws InterruptedException {
         var older = hashedRollout(rollouts);
         var newer = hashedRollout(rollouts);
         List<String> fleet = things("order", 4);
         deviceLedger.willWrite(older.id(), 0, fleet);
+        Thread.sleep(5); // the newer rollout's writes come later, as in a real fleet
         deviceLedger.willWrite(newer.id(), 0, fleet);
 
         // two devices still run the older object (they applied it before the newer write reached them)
@@ -102,8 +103,35 @@ class ConvergenceLedgerTest {
         ledger.report(parsed(failed(fleet.get(2), SHADOW, null, null, "download failed")));
         ledger.report(parsed(applied(fleet.get(3), SHADOW, newer.url(), newer.hash())));
 
-        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(4, 2, 0, 0));
+        // the device that applied the newer object moved past the older one: superseded there
+        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(4, 2, 0, 0, 1));
         assertThat(deviceLedger.convergence(newer.id())).isEqualTo(new Convergence(4, 1, 1, 0));
+    }
+
+    @Test
+    void aDeviceThatMovedOnToANewerRolloutIsSupersededInTheOlderOneByItsReportOrAtTheTimeout()
+            throws InterruptedException {
+        var older = hashedRollout(rollouts);
+        var newer = hashedRollout(rollouts);
+        List<String> fleet = things("moved-on", 3);
+        deviceLedger.willWrite(older.id(), 0, fleet);
+        Thread.sleep(5);
+        deviceLedger.willWrite(newer.id(), 0, fleet.subList(0, 2));
+
+        ledger.report(parsed(applied(fleet.get(0), SHADOW, newer.url(), newer.hash())));
+        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(3, 0, 0, 0, 1));
+        assertThat(store.get(older.id(), fleet.get(0)).orElseThrow().status()).isEqualTo(ThingStatus.SUPERSEDED);
+
+        // silent: the thing the newer rollout wrote too is superseded in the older one, the other timed out
+        Duration wait = ShortConfirm.CONFIRM_TIMEOUT.plusSeconds(10);
+        await("the older rollout's silent things swept", wait, () -> deviceLedger.convergence(older.id()).pending() == 0
+                && deviceLedger.convergence(newer.id()).pending() == 0);
+        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(3, 0, 0, 1, 2));
+        assertThat(deviceLedger.convergence(newer.id())).isEqualTo(new Convergence(2, 1, 0, 1, 0));
+
+        // reports arrive out of order: the older hash reported late still counts, the device did apply it
+        ledger.report(parsed(applied(fleet.get(0), SHADOW, older.url(), older.hash())));
+        assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(3, 1, 0, 1, 1));
     }
 
     @Test
