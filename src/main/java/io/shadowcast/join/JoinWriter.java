@@ -3,6 +3,7 @@ package io.shadowcast.join;
 import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.RolloutConfig;
+import io.shadowcast.rollout.DeviceLedger;
 import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutService;
 import io.shadowcast.rollout.RolloutStatus;
@@ -111,6 +112,7 @@ public class JoinWriter {
     private final SlotLease slots;
     private final RolloutService rollouts;
     private final ShadowWriter writer;
+    private final DeviceLedger ledger;
     private final ShadowReader shadows;
     private final ThingRegistry registry;
     private final ThingSource things;
@@ -121,12 +123,13 @@ public class JoinWriter {
     /** This replica's joins and sweeps take the slot one after the other here instead of polling the table. */
     private final ReentrantLock slotHere = new ReentrantLock();
 
-    JoinWriter(RolloutStore store, SlotLease slots, RolloutService rollouts, ShadowWriter writer, ShadowReader shadows,
-            ThingRegistry registry, ThingSource things, RolloutConfig rolloutConfig, JoinConfig config) {
+    JoinWriter(RolloutStore store, SlotLease slots, RolloutService rollouts, ShadowWriter writer, DeviceLedger ledger,
+            ShadowReader shadows, ThingRegistry registry, ThingSource things, RolloutConfig rolloutConfig, JoinConfig config) {
         this.store = store;
         this.slots = slots;
         this.rollouts = rollouts;
         this.writer = writer;
+        this.ledger = ledger;
         this.shadows = shadows;
         this.registry = registry;
         this.things = things;
@@ -172,7 +175,7 @@ public class JoinWriter {
         if (newer.isPresent()) {
             return new Joined(thing, Outcome.NEWER_HELD, newer.get().id());
         }
-        WriteResult result = writer.write(thing, shadowName, rollouts.documentOf(rollout), role.fence());
+        WriteResult result = writeRecorded(rollout, thing, rollouts.documentOf(rollout), role.fence());
         switch (result.outcome()) {
             case UPDATED -> {
                 store.addJoined(rollout.id(), 1);
@@ -264,6 +267,21 @@ public class JoinWriter {
     }
 
     /** One sweep's pass over the targets: each page read and written {@code sweep-concurrency} at a time. */
+    /**
+     * Writes the rollout's object to one thing, recorded in the device ledger first like the rollout's own
+     * writes, so that its device's report counts for the rollout (docs/rollout.md, "Convergence").
+     */
+    private WriteResult writeRecorded(RolloutRecord rollout, String thing, SdkBytes document, SlotLease.Fence fence)
+            throws InterruptedException {
+        int wave = rollout.plan() == null ? 0 : rollout.plan().waveOf(rollout.id(), thing);
+        ledger.willWrite(rollout.id(), wave, List.of(thing));
+        WriteResult result = writer.write(thing, shadowName, document, fence);
+        if (result.outcome() != WriteResult.Outcome.UPDATED) {
+            ledger.notWritten(rollout.id(), thing);
+        }
+        return result;
+    }
+
     private final class Sweep {
 
         private final RolloutRecord rollout;
@@ -316,7 +334,7 @@ public class JoinWriter {
             List<Future<Optional<WriteResult>>> results = new ArrayList<>(names.size());
             for (String thing : names) {
                 results.add(sweepPool.submit(() -> shadows.desired(thing).isDocumentOf(rollout) ? Optional.empty()
-                        : Optional.of(writer.write(thing, shadowName, document, role.fence()))));
+                        : Optional.of(writeRecorded(rollout, thing, document, role.fence()))));
             }
             for (Future<Optional<WriteResult>> future : results) {
                 Optional<WriteResult> result;

@@ -61,6 +61,7 @@ class RolloutJoinTest {
     @Inject RolloutConfig config;
     @Inject JoinConfig join;
     @Inject QueueUrls queueUrls;
+    @Inject DeviceLedger ledger;
 
     @Test
     void thingsAddedToTheGroupAfterItsRolloutGetItsObject() {
@@ -82,7 +83,10 @@ class RolloutJoinTest {
         await("joined 20 on the record", JOIN_TIMEOUT, () -> joinedOf(rollout.id()) == 20);
         given().get("/rollouts/" + rollout.id()).then().statusCode(200)
                 .body("counts.joined", org.hamcrest.Matchers.equalTo(20))
-                .body("counts.updated", org.hamcrest.Matchers.equalTo(200));
+                .body("counts.updated", org.hamcrest.Matchers.equalTo(200))
+                // the joiners' devices are awaited like the others: their reports count for the rollout
+                .body("convergence.written", org.hamcrest.Matchers.equalTo(220));
+        assertThat(joiners).allMatch(thing -> ledger.written(rollout.id(), thing).isPresent());
     }
 
     @Test
