@@ -61,6 +61,8 @@ public interface RolloutConfig {
 
     Abort abort();
 
+    Listing listing();
+
     /**
      * How long a running rollout's claim lasts without a heartbeat. A redelivered message whose rollout
      * is still claimed by a live worker is left for later; one whose claim ran out is resumed.
@@ -139,6 +141,21 @@ public interface RolloutConfig {
         /** Random extra or less delay, up to this much, so that throttled requests do not return in step. */
         @WithDefault("100ms")
         Duration jitter();
+    }
+
+    /**
+     * Requests per second this replica allows itself to the registry's listings (AWS's default account
+     * quotas); throttled listings are retried with {@link Retry}. With several replicas, split the quota.
+     */
+    interface Listing {
+
+        /** ListThings: all-things, thing-type and attribute targets (250 things a page). */
+        @WithDefault("10")
+        double listThingsRate();
+
+        /** ListThingsInThingGroup: thing-group targets. */
+        @WithDefault("25")
+        double listThingsInGroupRate();
     }
 
     /** Stops a rollout that is failing, as AWS IoT Jobs abort criteria do. */
