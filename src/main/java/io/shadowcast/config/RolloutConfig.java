@@ -156,6 +156,16 @@ public interface RolloutConfig {
         /** ListThingsInThingGroup: thing-group targets. */
         @WithDefault("25")
         double listThingsInGroupRate();
+
+        /**
+         * Keeps the last complete listing of each recent target on local disk, so that the next rollout
+         * of it writes at full rate while a fresh listing catches up (see docs/rollout.md, "Target snapshots").
+         */
+        @WithDefault("true")
+        boolean snapshot();
+
+        /** Where the snapshots are kept; unset: a new temporary directory of the process. */
+        Optional<java.nio.file.Path> snapshotDirectory();
     }
 
     /** Stops a rollout that is failing, as AWS IoT Jobs abort criteria do. */

@@ -265,9 +265,12 @@ public class RolloutService {
                     digest.sha256(), resumed ? "resumed after page " + record.pages() : "started", targeting.describe(),
                     config.maxRate(), shadowName == null ? "" : ", shadow " + shadowName);
             long started = System.nanoTime();
-            FanOut.Result result = fanOut.run(start, token -> things.page(targeting, token),
-                    thing -> writer.writeAsync(thing, shadowName, payload, slot.fence()),
-                    new Progress(id, owner, cancelled, keeper));
+            FanOut.Result result;
+            try (TargetPages pages = things.rolloutPages(targeting, start)) {
+                result = fanOut.run(pages.start(), pages,
+                        thing -> writer.writeAsync(thing, shadowName, payload, slot.fence()),
+                        new Progress(id, owner, cancelled, keeper));
+            }
             drained = true;
             return finish(id, owner, object, result, started);
         } finally {

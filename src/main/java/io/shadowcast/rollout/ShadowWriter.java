@@ -210,7 +210,7 @@ public class ShadowWriter {
                 later(this::next, retry.delayMillis(retries), TimeUnit.MILLISECONDS);
             } else if (e instanceof ResourceNotFoundException) {
                 LOG.debugf("Thing %s no longer exists: skipped", thing);
-                outcome.complete(WriteResult.skipped(thing));
+                outcome.complete(WriteResult.skipped(thing, throttled));
             } else {
                 // the last throttled response, if the attempts ran out on one, was not retried
                 int retried = throttled - (isThrottling(e) ? 1 : 0);

@@ -1,7 +1,11 @@
 package io.shadowcast.rollout;
 
+import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.RolloutConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
@@ -40,12 +44,27 @@ public class ThingSource {
     private final TokenBucket listThings;
     private final TokenBucket listGroup;
     private final RetryPolicy retry;
+    private final ExecutorService freshListings = Executors.newCachedThreadPool(DaemonThreads.named("fresh-listing"));
+    private final TargetSnapshots snapshots;
 
     ThingSource(IotClient iot, RolloutConfig config) {
         this.iot = iot;
         this.listThings = new TokenBucket(config.listing().listThingsRate(), System::nanoTime);
         this.listGroup = new TokenBucket(config.listing().listThingsInGroupRate(), System::nanoTime);
         this.retry = RetryPolicy.of(config.retry());
+        this.snapshots = new TargetSnapshots(this, config.listing().snapshot(),
+                config.listing().snapshotDirectory().orElseGet(TargetSnapshots::temporaryDirectory), freshListings);
+    }
+
+    @PreDestroy
+    void close() {
+        freshListings.shutdownNow();
+        snapshots.clear();
+    }
+
+    /** A rollout's targets from {@code start} on: from a snapshot of an earlier listing where one is kept (see {@link TargetSnapshots}). */
+    TargetPages rolloutPages(Targeting targeting, FanOut.Checkpoint start) {
+        return snapshots.open(targeting, start);
     }
 
     /** @param token null for the first page */
