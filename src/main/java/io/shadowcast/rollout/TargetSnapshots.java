@@ -97,8 +97,9 @@ final class TargetSnapshots {
                 }
                 token = page.nextToken();
             } while (token != null);
-            newThings.finish();
+            // kept before the last new things are handed out, so that a rollout right after this one finds it
             keep(targeting, fresh.finish());
+            newThings.finish();
         } catch (RuntimeException e) {
             fresh.abandon();
             newThings.fail(e);

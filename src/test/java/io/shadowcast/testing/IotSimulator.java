@@ -115,7 +115,7 @@ public final class IotSimulator implements AutoCloseable {
 
     /** From now on counts the accepted shadow updates whose document contains {@code marker}. */
     public void countUpdatesContaining(String marker) {
-        acceptedContaining.putIfAbsent(marker, new AtomicLong());
+        acceptedContaining.put(marker, new AtomicLong());
     }
 
     /** Accepted shadow updates containing {@code marker} since {@link #countUpdatesContaining} was called. */
