@@ -228,11 +228,10 @@ class PinnedRolloutBench {
     private static JsonNode rollout(AppProcess app, TestClients aws, byte[] content, Map<String, String> metadata,
             java.util.function.LongSupplier written, long[] allWrittenAt) throws Exception {
         String key = "pinned/" + System.nanoTime() + ".bin";
-        aws.s3().putObject(r -> r.bucket(BUCKET).key(key).metadata(metadata), RequestBody.fromBytes(content));
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        long nextPoll = 0;
-        while (System.nanoTime() < deadline) {
-            if (written != null) {
+        // the simulator's count is sampled on its own thread: a status request to the busy service may take long
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        if (written != null) {
+            sampler.scheduleAtFixedRate(() -> {
                 long count = written.getAsLong();
                 if (allWrittenAt[1] == 0 && count > 0) {
                     allWrittenAt[1] = System.currentTimeMillis();
@@ -240,21 +239,23 @@ class PinnedRolloutBench {
                 if (allWrittenAt[0] == 0 && count >= THINGS) {
                     allWrittenAt[0] = System.currentTimeMillis();
                 }
-            }
-            if (System.nanoTime() < nextPoll) {
-                Thread.sleep(20);
-                continue;
-            }
-            nextPoll = System.nanoTime() + 500_000_000L;
-            for (JsonNode item : get(app, "/rollouts?limit=100").path("items")) {
-                if (key.equals(item.path("key").asText()) && !"RUNNING".equals(item.path("status").asText())
-                        && !"QUEUED".equals(item.path("status").asText()) && item.hasNonNull("endedAt")) {
-                    if (written != null && allWrittenAt[0] == 0) {
-                        allWrittenAt[0] = System.currentTimeMillis();
+            }, 0, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        try {
+            aws.s3().putObject(r -> r.bucket(BUCKET).key(key).metadata(metadata), RequestBody.fromBytes(content));
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (JsonNode item : get(app, "/rollouts?limit=100").path("items")) {
+                    if (key.equals(item.path("key").asText()) && !"RUNNING".equals(item.path("status").asText())
+                            && !"QUEUED".equals(item.path("status").asText()) && item.hasNonNull("endedAt")) {
+                        return item;
                     }
-                    return item;
                 }
+                Thread.sleep(500);
             }
+        } finally {
+            sampler.shutdownNow();
+            sampler.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS); // its writes visible here
         }
         throw new AssertionError("the rollout of " + key + " did not end within 10 minutes");
     }
