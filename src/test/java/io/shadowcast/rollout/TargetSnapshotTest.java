@@ -92,6 +92,8 @@ class TargetSnapshotTest {
         assertThat(second.counts().targets()).isEqualTo(600 + 30);
         assertThat(second.counts().updated()).isEqualTo(590 + 30);
         assertThat(second.counts().skipped()).as("deleted since the snapshot").isEqualTo(10);
+        assertThat(second.counts().throttledRetries()).as("throttled answers, those of writes that ended skipped too")
+                .isEqualTo(iot.throttled());
         List<String> current = new ArrayList<>(before.subList(10, 600));
         current.addAll(joined);
         for (String thing : current) {
