@@ -11,15 +11,23 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 
 /**
- * Builds the IoT control-plane and data-plane clients, which have no Quarkus extension.
- * Both use the URL-connection HTTP client explicitly: the plain SDK artifacts would otherwise find
- * several HTTP implementations on the class path and refuse to choose.
+ * Builds the IoT control-plane and data-plane clients, which have no Quarkus extension, each with its
+ * HTTP client set explicitly (the plain SDK artifacts would otherwise find several HTTP implementations
+ * on the class path and refuse to choose):
+ * <ul>
+ * <li>the data plane (the disconnect watch's shadow reads, the joins' reads; the rollouts' asynchronous
+ * writer takes its endpoint, region and credentials from it) on the AWS CRT HTTP client, like the
+ * rollouts' writes: the one native client for every shadow request;</li>
+ * <li>the control plane (listings, a few calls a second) on the URL-connection client, like S3, SQS,
+ * SNS and DynamoDB.</li>
+ * </ul>
  *
  * <p>The clients are application-scoped, so they are built on first use, not at start: endpoint
  * discovery needs AWS, and the service must start (and report not ready) while AWS is unreachable.
@@ -48,7 +56,7 @@ public class IotClients {
     @ApplicationScoped
     IotDataPlaneClient iotDataPlaneClient(IotClient iot) {
         URI endpoint = config.iotData().endpointOverride().orElseGet(() -> discoverDataEndpoint(iot));
-        var builder = IotDataPlaneClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
+        var builder = IotDataPlaneClient.builder().httpClientBuilder(AwsCrtHttpClient.builder());
         configure(builder, endpoint);
         return builder.build();
     }

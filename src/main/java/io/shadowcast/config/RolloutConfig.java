@@ -66,6 +66,8 @@ public interface RolloutConfig {
 
     Harm harm();
 
+    Listing listing();
+
     /**
      * How long a running rollout's claim lasts without a heartbeat. A redelivered message whose rollout
      * is still claimed by a live worker is left for later; one whose claim ran out is resumed.
@@ -144,6 +146,31 @@ public interface RolloutConfig {
         /** Random extra or less delay, up to this much, so that throttled requests do not return in step. */
         @WithDefault("100ms")
         Duration jitter();
+    }
+
+    /**
+     * Requests per second this replica allows itself to the registry's listings (AWS's default account
+     * quotas); throttled listings are retried with {@link Retry}. With several replicas, split the quota.
+     */
+    interface Listing {
+
+        /** ListThings: all-things, thing-type and attribute targets (250 things a page). */
+        @WithDefault("10")
+        double listThingsRate();
+
+        /** ListThingsInThingGroup: thing-group targets. */
+        @WithDefault("25")
+        double listThingsInGroupRate();
+
+        /**
+         * Keeps the last complete listing of each recent target on local disk, so that the next rollout
+         * of it writes at full rate while a fresh listing catches up (see docs/rollout.md, "Target snapshots").
+         */
+        @WithDefault("true")
+        boolean snapshot();
+
+        /** Where the snapshots are kept; unset: a new temporary directory of the process. */
+        Optional<java.nio.file.Path> snapshotDirectory();
     }
 
     /** Stops a rollout that is failing, as AWS IoT Jobs abort criteria do. */

@@ -3,17 +3,23 @@ package io.shadowcast.rollout;
 import java.util.function.LongSupplier;
 
 /**
- * AIMD control of a {@link TokenBucket}: each throttled response cuts the rate by
- * {@link #DECREASE}, at most once per {@link #COOLDOWN_NANOS} (the responses to one burst arrive
- * together and are one signal, not many); each success adds a little, so that the rate climbs back
- * by {@link #CLIMB_PER_SECOND} of the maximum per second of successful traffic. The rate never goes
- * above the configured maximum nor below a hundredth of it.
+ * AIMD control of a {@link TokenBucket}: throttled responses cut the rate by {@link #DECREASE}, at most
+ * once per {@link #COOLDOWN_NANOS} (the responses to one burst arrive together and are one signal, not
+ * many); each success adds a little, so that the rate climbs back by {@link #CLIMB_PER_SECOND} of the
+ * maximum per second of successful traffic. The rate never goes above the configured maximum nor below
+ * a hundredth of it.
+ *
+ * <p>Throttling is a signal only above {@link #TOLERATED_SHARE} of the responses of the current window
+ * (one cooldown long, counted as at least a full window at the current rate): a writer paced exactly at
+ * the quota sees a throttled answer now and then, as requests bunch up on the way, and cutting the rate
+ * for each would cost seconds of climbing back every time. Those few are retried like any other.
  */
 public final class AdaptiveRate {
 
     static final double DECREASE = 0.8;
     static final double CLIMB_PER_SECOND = 0.05;
     static final long COOLDOWN_NANOS = 500_000_000L;
+    static final double TOLERATED_SHARE = 0.01;
 
     private final TokenBucket bucket;
     private final LongSupplier nanoClock;
@@ -22,6 +28,9 @@ public final class AdaptiveRate {
     private double rate;
     private long lastDecrease;
     private boolean decreased;
+    private long windowStart;
+    private long responses;
+    private long throttled;
 
     public AdaptiveRate(TokenBucket bucket, double maxRate, LongSupplier nanoClock) {
         this.bucket = bucket;
@@ -29,6 +38,7 @@ public final class AdaptiveRate {
         this.maxRate = maxRate;
         this.minRate = Math.max(Math.min(1, maxRate), maxRate / 100);
         this.rate = maxRate;
+        this.windowStart = nanoClock.getAsLong();
         bucket.setRate(maxRate);
     }
 
@@ -39,6 +49,12 @@ public final class AdaptiveRate {
 
     public synchronized void onThrottled() {
         long now = nanoClock.getAsLong();
+        count(now);
+        throttled++;
+        double expected = Math.max(responses, rate * COOLDOWN_NANOS / 1e9);
+        if (throttled <= TOLERATED_SHARE * expected) {
+            return;
+        }
         if (decreased && now - lastDecrease < COOLDOWN_NANOS) {
             return;
         }
@@ -48,6 +64,7 @@ public final class AdaptiveRate {
     }
 
     public synchronized void onSuccess() {
+        count(nanoClock.getAsLong());
         if (rate < maxRate) {
             // rate successes per second, each adding step / rate: step per second in all
             set(Math.min(maxRate, rate + maxRate * CLIMB_PER_SECOND / rate));
@@ -56,6 +73,16 @@ public final class AdaptiveRate {
 
     public synchronized double rate() {
         return rate;
+    }
+
+    /** One more response in the current window, which starts afresh every cooldown. */
+    private void count(long now) {
+        if (now - windowStart >= COOLDOWN_NANOS) {
+            windowStart = now;
+            responses = 0;
+            throttled = 0;
+        }
+        responses++;
     }
 
     private void set(double newRate) {

@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
@@ -53,6 +54,11 @@ final class FanOut {
     @FunctionalInterface
     interface Pages {
         ThingPage fetch(String token);
+
+        /** False for a token a resume could not start from: no checkpoint is saved at it (the last page's always is). */
+        default boolean resumableFrom(String token) {
+            return true;
+        }
     }
 
     /**
@@ -174,6 +180,10 @@ final class FanOut {
             Future<ThingPage> next = prefetch(startToken);
             while (next != null) {
                 ThingPage page = await(next);
+                if (page == null) {
+                    Stop stop = stopped().orElseThrow();
+                    return new Result(stop.ending(), stop.reason(), live.counts(), failedList());
+                }
                 // the following page loads while this one is handed out, so the writers never wait for it
                 next = page.nextToken() == null ? null : prefetch(page.nextToken());
                 PageWork work = new PageWork(page.nextToken(), page.things().size());
@@ -203,9 +213,21 @@ final class FanOut {
             return task;
         }
 
+        /** The page once read; null when the rollout stopped while it waited (a fresh listing can take minutes). */
         private ThingPage await(Future<ThingPage> page) throws InterruptedException {
             try {
-                return page.get();
+                while (true) {
+                    try {
+                        return page.get(heartbeatMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        heartbeatIfDue();
+                        if (stopped().isPresent()) {
+                            page.cancel(true);
+                            awaitInFlight();
+                            return null;
+                        }
+                    }
+                }
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException runtime) {
                     throw runtime;
@@ -293,7 +315,8 @@ final class FanOut {
             long now = System.nanoTime();
             // the last page is always saved; the others at most every checkpointEvery, so that saving
             // (a table write) does not hold up the hand-out at thousands of writes a second
-            if (work.nextToken == null || now - lastSaved >= checkpointEvery.toNanos()) {
+            if (work.nextToken == null
+                    || (now - lastSaved >= checkpointEvery.toNanos() && pages.resumableFrom(work.nextToken))) {
                 progress.pageDone(new Checkpoint(work.nextToken, committedPages, committed, List.copyOf(committedFailed)));
                 lastSaved = System.nanoTime();
                 lastHeartbeat = lastSaved;

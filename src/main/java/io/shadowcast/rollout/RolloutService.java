@@ -395,8 +395,8 @@ public class RolloutService {
             boolean drained = false;
             FanOut.Result result;
             long started = System.nanoTime();
-            try {
-                result = fanOut.run(start, token -> pageOfWave(plan, wave, targeting, token),
+            try (TargetPages pages = pagesOfWave(plan, wave, targeting, start)) {
+                result = fanOut.run(pages.start(), pages,
                         thing -> writer.writeAsync(thing, shadowName, payload, writing.fence())
                                 .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
                         new Progress(id, owner, cancelled, keeper, plan, wave));
@@ -419,9 +419,56 @@ public class RolloutService {
             return Optional.empty();
         }
 
-        /** The targets of one page that belong to the wave, recorded in the ledger before their writes. */
-        private ThingPage pageOfWave(WavePlan plan, int wave, Targeting targeting, String token) {
-            ThingPage page = things.page(targeting, token);
+        /**
+         * The wave's targets page by page, from {@code start}. A one-wave rollout reads them from the target
+         * snapshot where one is kept (docs/rollout.md, "Target snapshots"), which may start it over; a staged
+         * rollout lists every wave afresh, so that a resume always continues its wave from the checkpoint with
+         * the counts of the waves before it.
+         */
+        private TargetPages pagesOfWave(WavePlan plan, int wave, Targeting targeting, FanOut.Checkpoint start) {
+            if (plan.isSingle()) {
+                TargetPages source = things.rolloutPages(targeting, start);
+                return new TargetPages() {
+                    @Override
+                    public FanOut.Checkpoint start() {
+                        return source.start();
+                    }
+
+                    @Override
+                    public ThingPage fetch(String token) {
+                        return membersOf(plan, wave, source.fetch(token));
+                    }
+
+                    @Override
+                    public boolean resumableFrom(String token) {
+                        return source.resumableFrom(token);
+                    }
+
+                    @Override
+                    public void close() {
+                        source.close();
+                    }
+                };
+            }
+            return new TargetPages() {
+                @Override
+                public FanOut.Checkpoint start() {
+                    return start;
+                }
+
+                @Override
+                public ThingPage fetch(String token) {
+                    return membersOf(plan, wave, things.page(targeting, token));
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        /** The things of one page that belong to the wave, recorded in the ledger before their writes. */
+        private ThingPage membersOf(WavePlan plan, int wave, ThingPage page) {
             List<String> members = plan.isSingle() ? page.things()
                     : page.things().stream().filter(thing -> plan.waveOf(id, thing) == wave).toList();
             if (!members.isEmpty()) {

@@ -4,6 +4,7 @@ import io.shadowcast.concurrent.DaemonThreads;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -15,6 +16,7 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.endpoints.Endpoint;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -22,6 +24,7 @@ import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneAsyncClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
+import software.amazon.awssdk.services.iotdataplane.endpoints.IotDataPlaneEndpointProvider;
 import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundException;
 
 /**
@@ -79,8 +82,18 @@ public class ShadowWriter {
                         Runnable::run))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
                         .apiCallAttemptTimeout(config.writeAttemptTimeout()));
-        settings.endpointOverride().ifPresent(builder::endpointOverride);
+        settings.endpointOverride().ifPresent(endpoint -> builder.endpointOverride(endpoint)
+                .endpointProvider(fixedEndpoint(endpoint)));
         return builder.build();
+    }
+
+    /**
+     * The endpoint is known (configured or discovered once): every write would otherwise evaluate the
+     * SDK's endpoint rules again only to arrive at it, a few percent of the CPU of a write.
+     */
+    private static IotDataPlaneEndpointProvider fixedEndpoint(URI endpoint) {
+        CompletableFuture<Endpoint> resolved = CompletableFuture.completedFuture(Endpoint.builder().url(endpoint).build());
+        return params -> resolved;
     }
 
     private static SdkAsyncHttpClient.Builder<?> httpClient(RolloutConfig config) {
@@ -210,7 +223,7 @@ public class ShadowWriter {
                 later(this::next, retry.delayMillis(retries), TimeUnit.MILLISECONDS);
             } else if (e instanceof ResourceNotFoundException) {
                 LOG.debugf("Thing %s no longer exists: skipped", thing);
-                outcome.complete(WriteResult.skipped(thing));
+                outcome.complete(WriteResult.skipped(thing, throttled));
             } else {
                 // the last throttled response, if the attempts ran out on one, was not retried
                 int retried = throttled - (isThrottling(e) ? 1 : 0);

@@ -12,7 +12,12 @@ public record WriteResult(String thing, Outcome outcome, int throttledRetries) {
     }
 
     public static WriteResult skipped(String thing) {
-        return new WriteResult(thing, Outcome.SKIPPED, 0);
+        return skipped(thing, 0);
+    }
+
+    /** A thing gone meanwhile; its attempts may have been throttled before the one that found it gone. */
+    public static WriteResult skipped(String thing, int throttledRetries) {
+        return new WriteResult(thing, Outcome.SKIPPED, throttledRetries);
     }
 
     public static WriteResult failed(String thing, int throttledRetries) {

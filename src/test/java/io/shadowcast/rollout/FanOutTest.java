@@ -98,6 +98,29 @@ class FanOutTest {
     }
 
     @Test
+    void noCheckpointIsSavedAtATokenAResumeCouldNotStartFrom() throws Exception {
+        Fleet fleet = new Fleet(1_010);
+        FanOut.Pages pages = new FanOut.Pages() {
+            @Override
+            public ThingPage fetch(String token) {
+                return fleet.page(token);
+            }
+
+            @Override
+            public boolean resumableFrom(String token) {
+                return Integer.parseInt(token) < 500;
+            }
+        };
+        Recorder progress = new Recorder();
+
+        var result = fanOut.run(FanOut.Checkpoint.START, pages, onPool(thing -> WriteResult.updated(thing, 0)), progress);
+
+        assertThat(result.counts().updated()).isEqualTo(1_010);
+        assertThat(progress.checkpoints).extracting(FanOut.Checkpoint::token).containsExactly("250", null);
+        assertThat(progress.checkpoints.get(1).counts()).isEqualTo(result.counts());
+    }
+
+    @Test
     void abortsWhenTooManyFailAfterTheMinimumAttempts() throws Exception {
         Fleet fleet = new Fleet(5_000);
         Recorder progress = new Recorder();

@@ -2,6 +2,7 @@ package io.shadowcast.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ListThings (pages and tokens), GetThingShadow and UpdateThingShadow (classic and named). It answers
  * like AWS, including a 429 {@code x-amzn-ErrorType: ThrottlingException} when the account-wide
  * shadow quota (a token bucket) is exceeded, so the real SDK clients see what they would see in AWS.
+ *
+ * <p>The registry's listing APIs are limited like AWS's defaults: ListThings to
+ * {@link #LIST_THINGS_PER_SECOND} requests/s and ListThingsInThingGroup to {@link #LIST_GROUP_PER_SECOND}/s,
+ * buckets that hold a second's worth of calls, answered above that with 400 {@code x-amzn-ErrorType: ThrottlingException} (the control plane's status for
+ * it; the data plane answers 429). {@link #setListingQuota} changes both, 0 turns them off.
  *
  * <p>Faults to test against: a fixed latency, every n-th update throttled or answered 500, things
  * that are listed but answer 404 (deleted meanwhile), things that always answer 503 or 400.
@@ -47,6 +54,10 @@ public final class IotSimulator implements AutoCloseable {
         public static final Faults NONE = new Faults(0, 0, 0, 0);
     }
 
+    /** AWS's default account limits of the registry's listings (requests per second). */
+    public static final double LIST_THINGS_PER_SECOND = 10;
+    public static final double LIST_GROUP_PER_SECOND = 25;
+
     private final Vertx vertx;
     private final HttpServer server;
     private final ConcurrentSkipListMap<String, Map<String, ObjectNode>> things = new ConcurrentSkipListMap<>();
@@ -63,6 +74,11 @@ public final class IotSimulator implements AutoCloseable {
     private volatile int throttledMarkerEvery;
     private final AtomicLong markedUpdates = new AtomicLong();
     private final Map<String, AtomicLong> acceptedContaining = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
+    private final AtomicLong listRequests = new AtomicLong();
+    private final AtomicLong listThrottled = new AtomicLong();
+    private volatile Quota listThingsQuota = new Quota(LIST_THINGS_PER_SECOND, 1);
+    private volatile Quota listGroupQuota = new Quota(LIST_GROUP_PER_SECOND, 1);
 
     private IotSimulator(Faults faults, int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
@@ -88,7 +104,7 @@ public final class IotSimulator implements AutoCloseable {
 
     public void setFaults(Faults faults) {
         this.faults = faults;
-        this.quota = faults.quotaPerSecond() > 0 ? new Quota(faults.quotaPerSecond()) : null;
+        this.quota = faults.quotaPerSecond() > 0 ? new Quota(faults.quotaPerSecond(), 0.1) : null;
     }
 
     /** Throttles the shadow updates whose document contains {@code marker} (e.g. one upload's hash), letting only every n-th through; null stops it. */
@@ -99,7 +115,7 @@ public final class IotSimulator implements AutoCloseable {
 
     /** From now on counts the accepted shadow updates whose document contains {@code marker}. */
     public void countUpdatesContaining(String marker) {
-        acceptedContaining.putIfAbsent(marker, new AtomicLong());
+        acceptedContaining.put(marker, new AtomicLong());
     }
 
     /** Accepted shadow updates containing {@code marker} since {@link #countUpdatesContaining} was called. */
@@ -130,7 +146,30 @@ public final class IotSimulator implements AutoCloseable {
         brokenRequest.add(name);
     }
 
+    /** Puts a thing (created if missing) into a thing group, listed by ListThingsInThingGroup. */
+    public void addToGroup(String group, String thing) {
+        addThing(thing);
+        groups.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(thing);
+    }
+
+    /** Requests per second allowed to ListThings and to ListThingsInThingGroup; 0 for no limit. */
+    public void setListingQuota(double listThingsPerSecond, double listGroupPerSecond) {
+        listThingsQuota = listThingsPerSecond > 0 ? new Quota(listThingsPerSecond, 1) : null;
+        listGroupQuota = listGroupPerSecond > 0 ? new Quota(listGroupPerSecond, 1) : null;
+    }
+
+    /** ListThings and ListThingsInThingGroup requests, throttled ones included. */
+    public long listRequests() {
+        return listRequests.get();
+    }
+
+    /** Listing requests answered with ThrottlingException. */
+    public long listThrottled() {
+        return listThrottled.get();
+    }
+
     public void removeThing(String name) {
+        groups.values().forEach(members -> members.remove(name));
         things.remove(name);
         ghosts.remove(name);
         brokenServer.remove(name);
@@ -169,6 +208,8 @@ public final class IotSimulator implements AutoCloseable {
         throttled.set(0);
         serverErrors.set(0);
         attemptsPerThing.clear();
+        listRequests.set(0);
+        listThrottled.set(0);
     }
 
     @Override
@@ -200,7 +241,15 @@ public final class IotSimulator implements AutoCloseable {
             String method = request.method().name();
             String[] parts = path.split("/");
             if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
-                listThings(exchange, query);
+                if (listingAllowed(exchange, listThingsQuota)) {
+                    listThings(exchange, query, things.navigableKeySet());
+                }
+            } else if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3])
+                    && "GET".equals(method)) {
+                if (listingAllowed(exchange, listGroupQuota)) {
+                    Set<String> members = groups.getOrDefault(decode(parts[2]), Set.of());
+                    listGroupMembers(exchange, query, new java.util.TreeSet<>(members));
+                }
             } else if (parts.length == 3 && "things".equals(parts[1]) && "POST".equals(method)) {
                 createThing(exchange, decode(parts[2]));
             } else if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3])) {
@@ -220,17 +269,39 @@ public final class IotSimulator implements AutoCloseable {
         }
     }
 
-    private void listThings(HttpServerResponse exchange, Map<String, String> query) {
+    /** Counts a listing request; answers it with ThrottlingException (false) above its quota. */
+    private boolean listingAllowed(HttpServerResponse exchange, Quota quota) {
+        listRequests.incrementAndGet();
+        if (quota != null && !quota.tryTake()) {
+            listThrottled.incrementAndGet();
+            error(exchange, 400, "ThrottlingException", "Rate exceeded");
+            return false;
+        }
+        return true;
+    }
+
+    private void listThings(HttpServerResponse exchange, Map<String, String> query, NavigableSet<String> names) {
+        listPage(exchange, query, names, (array, name) -> array.addObject().put("thingName", name)
+                .put("thingArn", "arn:aws:iot:us-east-1:123456789012:thing/" + name).put("version", 1)
+                .putObject("attributes"));
+    }
+
+    private void listGroupMembers(HttpServerResponse exchange, Map<String, String> query, NavigableSet<String> names) {
+        listPage(exchange, query, names, ArrayNode::add);
+    }
+
+    /** One page of names in name order; the token is the last name of the page. */
+    private static void listPage(HttpServerResponse exchange, Map<String, String> query, NavigableSet<String> all,
+            java.util.function.BiConsumer<ArrayNode, String> item) {
         int max = Integer.parseInt(query.getOrDefault("maxResults", "50"));
         String after = query.get("nextToken");
-        Iterator<String> names = (after == null ? things.keySet() : things.tailMap(after, false).keySet()).iterator();
+        Iterator<String> names = (after == null ? all : all.tailSet(after, false)).iterator();
         ObjectNode response = JSON.createObjectNode();
-        var array = response.putArray("things");
+        ArrayNode array = response.putArray("things");
         String last = null;
         while (names.hasNext() && array.size() < max) {
             last = names.next();
-            array.addObject().put("thingName", last).put("thingArn", "arn:aws:iot:us-east-1:123456789012:thing/" + last)
-                    .put("version", 1).putObject("attributes");
+            item.accept(array, last);
         }
         if (names.hasNext()) {
             response.put("nextToken", last);
@@ -353,21 +424,27 @@ public final class IotSimulator implements AutoCloseable {
         return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    /** The account-wide quota: a token bucket holding a tenth of a second of requests at most. */
+    /** An account-wide quota: a token bucket holding {@code burstSeconds} of requests (at least one) at most. */
     private static final class Quota {
 
         private final double rate;
+        private final double burstSeconds;
         private double tokens;
         private long refilledAt = System.nanoTime();
 
-        Quota(double rate) {
+        Quota(double rate, double burstSeconds) {
             this.rate = rate;
-            this.tokens = rate / 10;
+            this.burstSeconds = burstSeconds;
+            this.tokens = burst();
+        }
+
+        private double burst() {
+            return Math.max(1, rate * burstSeconds);
         }
 
         synchronized boolean tryTake() {
             long now = System.nanoTime();
-            tokens = Math.min(rate / 10, tokens + (now - refilledAt) / 1e9 * rate);
+            tokens = Math.min(burst(), tokens + (now - refilledAt) / 1e9 * rate);
             refilledAt = now;
             if (tokens >= 1) {
                 tokens -= 1;

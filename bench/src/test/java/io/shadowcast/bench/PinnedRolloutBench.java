@@ -61,15 +61,28 @@ class PinnedRolloutBench {
     private static final String BASELINE_JAR = System.getProperty("bench.baseline-jar", "");
     private static final int SEQUENTIAL_SAMPLE = 200;
     private static final String BUCKET = "shadowcast-artifacts";
+    private static final String GROUP = "pinned";
+    /** -Dbench.only-all-things=true: only the all-things rollouts (the heap check with a large fleet). */
+    private static final boolean ONLY_ALL_THINGS = Boolean.getBoolean("bench.only-all-things");
+    /** -Dbench.jfr=<directory>: each service JVM records a JFR profile there. */
+    private static final String JFR = System.getProperty("bench.jfr", "");
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
-    /** One service build under one setting. */
-    private record Setup(String name, Path jar, Map<String, String> settings) {
+    /** One service build under one setting; {@code metadata} of the uploads chooses the target (none: all things). */
+    private record Setup(String name, Path jar, Map<String, String> settings, Map<String, String> metadata) {
+
+        Setup(String name, Path jar, Map<String, String> settings) {
+            this(name, jar, settings, Map.of());
+        }
     }
 
-    /** What one measured rollout did. */
+    /**
+     * What one measured rollout did. {@code writesSeconds}: from the first accepted update to the one that
+     * completed every thing, as the simulator counted them (a snapshot's writes end before its fresh
+     * listing does; the record's start also includes hashing the object).
+     */
     private record Run(String setup, long latencyMs, double maxRate, double firstRate, long updated, double seconds,
-            long requests, long throttled, double cpuMillis, long hashed, String status) {
+            double writesSeconds, long requests, long throttled, double cpuMillis, long hashed, String status) {
 
         double rate() {
             return updated / seconds;
@@ -77,10 +90,12 @@ class PinnedRolloutBench {
 
         String line() {
             return String.format(Locale.ROOT,
-                    "  %-22s %4d ms  max-rate %5.0f: %6.0f updates/s (%3.0f%% of the quota), %5.2f%% throttled, "
-                            + "%.3f ms CPU per update, %d/%d shadows right, %s; first rollout after the start %6.0f/s",
-                    setup, latencyMs, maxRate, rate(), 100 * rate() / QUOTA, 100.0 * throttled / Math.max(1, requests),
-                    cpuMillis / Math.max(1, updated), hashed, THINGS, status, firstRate);
+                    "  %-24s %4d ms  max-rate %5.0f: %6.0f updates/s (%3.0f%% of the quota), all written at %6.0f/s, "
+                            + "%5.2f%% throttled, %.3f ms CPU per update, %d/%d shadows right, %s; "
+                            + "first rollout after the start %6.0f/s",
+                    setup, latencyMs, maxRate, rate(), 100 * rate() / QUOTA, hashed / writesSeconds,
+                    100.0 * throttled / Math.max(1, requests), cpuMillis / Math.max(1, updated), hashed, THINGS,
+                    status, firstRate);
         }
     }
 
@@ -96,11 +111,20 @@ class PinnedRolloutBench {
         pin(ProcessHandle.current().pid(), "1");
 
         List<Setup> setups = new ArrayList<>();
-        setups.add(new Setup("this build, netty", JAR, Map.of("shadowcast.rollout.http-client", "netty")));
-        setups.add(new Setup("this build, crt", JAR, Map.of("shadowcast.rollout.http-client", "crt")));
+        if (Boolean.getBoolean("bench.netty")) {
+            setups.add(new Setup("this build, netty", JAR, Map.of("shadowcast.rollout.http-client", "netty")));
+        }
+        setups.add(new Setup("this build, all things", JAR, Map.of()));
+        if (!ONLY_ALL_THINGS) {
+            setups.add(new Setup("this build, thing group", JAR, Map.of(), Map.of("shadowcast-thing-group", GROUP)));
+        }
         if (!BASELINE_JAR.isEmpty()) {
-            setups.add(new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
-                    Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200")));
+            // -Dbench.baseline-tuned=false: an earlier build of the async writer, with its defaults
+            setups.add(Boolean.parseBoolean(System.getProperty("bench.baseline-tuned", "true"))
+                    ? new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
+                            Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200"))
+                    : new Setup("earlier build, group", Path.of(BASELINE_JAR), Map.of(),
+                            Map.of("shadowcast-thing-group", GROUP)));
         }
         List<Run> runs = new ArrayList<>();
         List<String> sequential = new ArrayList<>();
@@ -108,7 +132,7 @@ class PinnedRolloutBench {
                 IotSimulator simulator = IotSimulator.start(IotSimulator.Faults.NONE, 1);
                 TestClients aws = TestClients.of(moto.endpoint())) {
             for (int i = 0; i < THINGS; i++) {
-                simulator.addThing(String.format(Locale.ROOT, "pinned-%06d", i));
+                simulator.addToGroup(GROUP, String.format(Locale.ROOT, "pinned-%06d", i));
             }
             for (long latency : LATENCIES) {
                 simulator.setFaults(new IotSimulator.Faults(QUOTA, latency, 0, 0));
@@ -118,7 +142,10 @@ class PinnedRolloutBench {
                 sequential.add(sequential(simulator, latency));
             }
             simulator.setFaults(new IotSimulator.Faults(QUOTA, 20, 0, 0));
-            runs.add(measure(new Setup("this build, over quota", JAR, Map.of()), moto, simulator, aws, 20, 2 * QUOTA));
+            if (!ONLY_ALL_THINGS) {
+                runs.add(measure(new Setup("over quota, thing group", JAR, Map.of(),
+                        Map.of("shadowcast-thing-group", GROUP)), moto, simulator, aws, 20, 2 * QUOTA));
+            }
         }
 
         StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
@@ -138,24 +165,34 @@ class PinnedRolloutBench {
             throws Exception {
         Map<String, String> settings = new HashMap<>(setup.settings());
         settings.put("shadowcast.provision.things", "");
+        // the queues' long polls as in production (the test harness's 1 s is for quick tests)
+        settings.put("shadowcast.sqs.wait-time", "20s");
         settings.put("shadowcast.rollout.max-rate", Double.toString(maxRate));
         settings.put("shadowcast.aws.iot.endpoint-override", simulator.endpoint().toString());
         settings.put("shadowcast.aws.iot-data.endpoint-override", simulator.endpoint().toString());
         String name = "pinned-" + setup.name().replaceAll("\\W+", "-") + "-" + latency + "ms";
-        try (AppProcess app = AppProcess.start(name, moto.endpoint(), HEAP, settings, setup.jar(),
-                List.of("taskset", "-c", "0"))) {
-            JsonNode first = rollout(app, aws, 1);
+        List<String> launcher = new ArrayList<>(List.of("taskset", "-c", "0"));
+        if (!JFR.isEmpty()) {
+            launcher.addAll(0, List.of("env", "JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=filename=" + JFR + "/" + name
+                    + ".jfr,settings=profile"));
+        }
+        try (AppProcess app = AppProcess.start(name, moto.endpoint(), HEAP, settings, setup.jar(), launcher)) {
+            JsonNode first = rollout(app, aws, content(1), setup.metadata(), null, null);
             simulator.resetCounters();
             double cpuBefore = cpuMillis(app.pid());
             byte[] content = content(2);
-            JsonNode second = rollout(app, aws, content);
-            double cpu = cpuMillis(app.pid()) - cpuBefore;
             String sha256 = sha256(content);
+            simulator.countUpdatesContaining(sha256);
+            long[] allWrittenAt = {0, 0};
+            JsonNode second = rollout(app, aws, content, setup.metadata(), () -> simulator.updatesContaining(sha256),
+                    allWrittenAt);
+            double cpu = cpuMillis(app.pid()) - cpuBefore;
             long hashed = simulator.thingNames().stream().filter(thing -> simulator.shadow(thing, null)
                     .map(s -> sha256.equals(s.path("state").path("desired").path("s3").path("hash").asText()))
                     .orElse(false)).count();
+            double writesSeconds = Math.max(1, allWrittenAt[0] - allWrittenAt[1]) / 1000.0;
             return new Run(setup.name(), latency, maxRate, rate(first), second.path("counts").path("updated").asLong(),
-                    seconds(second), simulator.updateRequests(), simulator.throttled(), cpu, hashed,
+                    seconds(second), writesSeconds, simulator.updateRequests(), simulator.throttled(), cpu, hashed,
                     second.path("status").asText());
         }
     }
@@ -183,22 +220,42 @@ class PinnedRolloutBench {
         }
     }
 
-    private static JsonNode rollout(AppProcess app, TestClients aws, int seed) throws Exception {
-        return rollout(app, aws, content(seed));
-    }
-
-    private static JsonNode rollout(AppProcess app, TestClients aws, byte[] content) throws Exception {
+    /**
+     * Uploads and waits for the rollout's record to end; with {@code written} given, notes in
+     * {@code allWrittenAt[0]} the epoch millisecond when it first reached every thing, in {@code [1]} when it
+     * reached the first.
+     */
+    private static JsonNode rollout(AppProcess app, TestClients aws, byte[] content, Map<String, String> metadata,
+            java.util.function.LongSupplier written, long[] allWrittenAt) throws Exception {
         String key = "pinned/" + System.nanoTime() + ".bin";
-        aws.s3().putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromBytes(content));
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (JsonNode item : get(app, "/rollouts?limit=100").path("items")) {
-                if (key.equals(item.path("key").asText()) && !"RUNNING".equals(item.path("status").asText())
-                        && !"QUEUED".equals(item.path("status").asText()) && item.hasNonNull("endedAt")) {
-                    return item;
+        // the simulator's count is sampled on its own thread: a status request to the busy service may take long
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        if (written != null) {
+            sampler.scheduleAtFixedRate(() -> {
+                long count = written.getAsLong();
+                if (allWrittenAt[1] == 0 && count > 0) {
+                    allWrittenAt[1] = System.currentTimeMillis();
                 }
+                if (allWrittenAt[0] == 0 && count >= THINGS) {
+                    allWrittenAt[0] = System.currentTimeMillis();
+                }
+            }, 0, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        try {
+            aws.s3().putObject(r -> r.bucket(BUCKET).key(key).metadata(metadata), RequestBody.fromBytes(content));
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (JsonNode item : get(app, "/rollouts?limit=100").path("items")) {
+                    if (key.equals(item.path("key").asText()) && !"RUNNING".equals(item.path("status").asText())
+                            && !"QUEUED".equals(item.path("status").asText()) && item.hasNonNull("endedAt")) {
+                        return item;
+                    }
+                }
+                Thread.sleep(500);
             }
-            Thread.sleep(500);
+        } finally {
+            sampler.shutdownNow();
+            sampler.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS); // its writes visible here
         }
         throw new AssertionError("the rollout of " + key + " did not end within 10 minutes");
     }
