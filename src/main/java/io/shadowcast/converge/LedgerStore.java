@@ -11,14 +11,13 @@ import static io.shadowcast.provision.TableProvisioner.STATUS_PARTITION;
 import static io.shadowcast.provision.TableProvisioner.STATUS_SORT;
 
 import io.shadowcast.config.ConvergeConfig;
+import io.shadowcast.api.PageCursor;
 import io.shadowcast.rollout.DeviceLedger.Convergence;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -404,35 +403,15 @@ public class LedgerStore {
     record Cursor(int shard, String thing) {
 
         String encode() {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((shard + "|" + thing).getBytes(StandardCharsets.UTF_8));
+            return new PageCursor(shard, thing).encode();
         }
 
         static Cursor decode(String cursor) {
-            String position;
-            try {
-                position = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidCursorException(cursor);
+            PageCursor position = PageCursor.decode(cursor);
+            if (position.number() >= SHARDS) {
+                throw new PageCursor.Invalid(cursor);
             }
-            int bar = position.indexOf('|');
-            if (bar <= 0 || bar > 2 || !position.substring(0, bar).chars().allMatch(Character::isDigit)
-                    || bar == position.length() - 1) {
-                throw new InvalidCursorException(cursor);
-            }
-            int shard = Integer.parseInt(position.substring(0, bar));
-            if (shard >= SHARDS) {
-                throw new InvalidCursorException(cursor);
-            }
-            return new Cursor(shard, position.substring(bar + 1));
-        }
-    }
-
-    /** A listing cursor that this service did not hand out. */
-    public static class InvalidCursorException extends IllegalArgumentException {
-
-        InvalidCursorException(String cursor) {
-            super("invalid cursor: " + cursor);
+            return new Cursor((int) position.number(), position.name());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.shadowcast.converge;
 
 import io.shadowcast.api.ApiError;
+import io.shadowcast.api.PageCursor;
 import io.shadowcast.rollout.RolloutStore;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -63,7 +64,7 @@ public class ThingsResource {
         LedgerStore.Listing listing;
         try {
             listing = ledger.list(id, wanted, limit, cursor == null || cursor.isBlank() ? null : cursor);
-        } catch (LedgerStore.InvalidCursorException e) {
+        } catch (PageCursor.Invalid e) {
             throw badRequest(e.getMessage(), "cursor");
         }
         return new Page(id, wanted.apiName(), listing.things().stream().map(Thing::of).toList(), listing.next());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shadowcast.api.ApiError;
+import io.shadowcast.api.PageCursor;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.ws.rs.Consumes;
@@ -200,9 +201,9 @@ public class RolloutResource {
     }
 
     @ServerExceptionMapper
-    Response mapBadCursor(RolloutStore.InvalidCursorException e) {
+    Response mapBadCursor(PageCursor.Invalid e) {
         return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-                .entity(ApiError.of(e.getMessage())).build();
+                .entity(new ApiError(e.getMessage(), "cursor")).build();
     }
 
     /** The plan a request asks for, under the object metadata's names; 400 naming the field when it cannot run. */

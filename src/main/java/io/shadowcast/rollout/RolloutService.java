@@ -426,43 +426,27 @@ public class RolloutService {
          * the counts of the waves before it.
          */
         private TargetPages pagesOfWave(WavePlan plan, int wave, Targeting targeting, FanOut.Checkpoint start) {
-            if (plan.isSingle()) {
-                TargetPages source = things.rolloutPages(targeting, start);
-                return new TargetPages() {
-                    @Override
-                    public FanOut.Checkpoint start() {
-                        return source.start();
-                    }
-
-                    @Override
-                    public ThingPage fetch(String token) {
-                        return membersOf(plan, wave, source.fetch(token));
-                    }
-
-                    @Override
-                    public boolean resumableFrom(String token) {
-                        return source.resumableFrom(token);
-                    }
-
-                    @Override
-                    public void close() {
-                        source.close();
-                    }
-                };
-            }
+            TargetPages source = plan.isSingle() ? things.rolloutPages(targeting, start)
+                    : things.listedPages(targeting, start);
             return new TargetPages() {
                 @Override
                 public FanOut.Checkpoint start() {
-                    return start;
+                    return source.start();
                 }
 
                 @Override
                 public ThingPage fetch(String token) {
-                    return membersOf(plan, wave, things.page(targeting, token));
+                    return membersOf(plan, wave, source.fetch(token));
+                }
+
+                @Override
+                public boolean resumableFrom(String token) {
+                    return source.resumableFrom(token);
                 }
 
                 @Override
                 public void close() {
+                    source.close();
                 }
             };
         }

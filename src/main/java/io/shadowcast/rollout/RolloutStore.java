@@ -9,13 +9,12 @@ import static io.shadowcast.rollout.Attributes.num;
 import static io.shadowcast.rollout.Attributes.s;
 import static io.shadowcast.rollout.Attributes.str;
 
+import io.shadowcast.api.PageCursor;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -646,31 +645,13 @@ public class RolloutStore {
 
     /** The cursor is the index position of the last item shown: its start time and id. */
     private static String encodeCursor(Map<String, AttributeValue> lastKey) {
-        String position = lastKey.get(RECENT_SORT).n() + "|" + lastKey.get(ROLLOUT_KEY).s();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+        return new PageCursor(Long.parseLong(lastKey.get(RECENT_SORT).n()), lastKey.get(ROLLOUT_KEY).s()).encode();
     }
 
     private static Map<String, AttributeValue> decodeCursor(String cursor) {
-        String position;
-        try {
-            position = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidCursorException(cursor);
-        }
-        int bar = position.indexOf('|');
-        if (bar <= 0 || !position.substring(0, bar).chars().allMatch(Character::isDigit)) {
-            throw new InvalidCursorException(cursor);
-        }
-        return Map.of(RECENT_PARTITION, s(LIST_KEY), RECENT_SORT, AttributeValue.fromN(position.substring(0, bar)),
-                ROLLOUT_KEY, s(position.substring(bar + 1)));
-    }
-
-    /** A list cursor that this service did not hand out. */
-    public static class InvalidCursorException extends IllegalArgumentException {
-
-        InvalidCursorException(String cursor) {
-            super("invalid cursor: " + cursor);
-        }
+        PageCursor position = PageCursor.decode(cursor);
+        return Map.of(RECENT_PARTITION, s(LIST_KEY), RECENT_SORT, AttributeValue.fromN(Long.toString(position.number())),
+                ROLLOUT_KEY, s(position.name()));
     }
 
     private static Map<String, AttributeValue> key(String id) {

@@ -67,6 +67,11 @@ public class ThingSource {
         return snapshots.open(targeting, start);
     }
 
+    /** A rollout's targets from {@code start} on, listed afresh: no snapshot is read or kept. */
+    TargetPages listedPages(Targeting targeting, FanOut.Checkpoint start) {
+        return new ListedPages(this, snapshots, targeting, start, null);
+    }
+
     /** @param token null for the first page */
     public ThingPage page(Targeting targeting, String token) {
         try {

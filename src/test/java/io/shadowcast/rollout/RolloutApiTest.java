@@ -103,7 +103,7 @@ class RolloutApiTest {
         given().contentType(ContentType.JSON).body("not json").post("/rollouts").then().statusCode(400)
                 .contentType(ContentType.JSON).body("message", notNullValue());
         given().get("/rollouts?limit=0").then().statusCode(400).body("message", containsString("limit"));
-        given().get("/rollouts?cursor=%%%").then().statusCode(400).body("message", containsString("cursor"));
+        given().get("/rollouts?cursor=%%%").then().statusCode(400).body("message", containsString("cursor")).body("field", org.hamcrest.Matchers.equalTo("cursor"));
     }
 
     private RolloutRecord claimWithoutWork() {
