@@ -11,7 +11,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.http.crt.AwsCrtHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -23,8 +22,9 @@ import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
  * on the class path and refuse to choose):
  * <ul>
  * <li>the data plane (the disconnect watch's shadow reads, the joins' reads; the rollouts' asynchronous
- * writer takes its endpoint, region and credentials from it) on the AWS CRT HTTP client, like the
- * rollouts' writes: the one native client for every shadow request;</li>
+ * writer takes its endpoint, region and credentials from it) on the URL-connection client: a blocking
+ * call on CRT's client stalls once the JVM has begun to shut down, and the disconnect watch must finish
+ * the alerts it started within the shutdown grace (PresenceShutdownIT);</li>
  * <li>the control plane (listings, a few calls a second) on the URL-connection client, like S3, SQS,
  * SNS and DynamoDB.</li>
  * </ul>
@@ -56,7 +56,7 @@ public class IotClients {
     @ApplicationScoped
     IotDataPlaneClient iotDataPlaneClient(IotClient iot) {
         URI endpoint = config.iotData().endpointOverride().orElseGet(() -> discoverDataEndpoint(iot));
-        var builder = IotDataPlaneClient.builder().httpClientBuilder(AwsCrtHttpClient.builder());
+        var builder = IotDataPlaneClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
         configure(builder, endpoint);
         return builder.build();
     }
