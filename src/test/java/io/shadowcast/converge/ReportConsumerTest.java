@@ -15,6 +15,7 @@ import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.rollout.DeviceLedger;
 import io.shadowcast.rollout.DeviceLedger.Convergence;
 import io.shadowcast.rollout.RolloutStore;
+import io.shadowcast.testing.DeadLetters;
 import io.shadowcast.testing.LogCapture;
 import io.shadowcast.testing.SimulatedIot;
 import jakarta.inject.Inject;
@@ -22,10 +23,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -88,16 +86,8 @@ class ReportConsumerTest {
 
             await("the good report after the malformed ones counted", TIMEOUT,
                     () -> ledger.convergence(rollout.id()).applied() == 1);
-            Set<String> inDlq = ConcurrentHashMap.newKeySet();
-            String dlq = queueUrls.urlOf(config.queue() + "-dlq");
-            await("every malformed report in the DLQ", TIMEOUT, () -> {
-                sqs.receiveMessage(r -> r.queueUrl(dlq).maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream()
-                        .filter(m -> m.body().contains(marker)).forEach(m -> inDlq.add(m.body()));
-                return inDlq.containsAll(poison.values());
-            });
-            ids.forEach((id, what) -> assertThat(log.lines().stream()
-                    .filter(line -> line.level().intValue() == Level.WARNING.intValue() && line.text().contains(id)).count())
-                    .as("warnings naming the %s message %s", what, id).isEqualTo(1));
+            DeadLetters.awaitAll(sqs, queueUrls.urlOf(config.queue() + "-dlq"), marker, poison.values(), TIMEOUT);
+            DeadLetters.assertWarnedOnceEach(log, ids);
         }
     }
 

@@ -7,15 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.junit.QuarkusTest;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.PresenceConfig;
+import io.shadowcast.testing.DeadLetters;
 import io.shadowcast.testing.LogCapture;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -61,16 +59,8 @@ class PresencePoisonTest {
                     System.currentTimeMillis(), "CONNECTION_LOST")));
 
             await("the good event after the malformed ones scheduled", TIMEOUT, () -> store.get(thing).isPresent());
-            Set<String> inDlq = ConcurrentHashMap.newKeySet();
-            String dlq = queueUrls.urlOf(config.queue() + "-dlq");
-            await("every malformed event in the DLQ", TIMEOUT, () -> {
-                sqs.receiveMessage(r -> r.queueUrl(dlq).maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream()
-                        .filter(m -> m.body().contains(marker)).forEach(m -> inDlq.add(m.body()));
-                return inDlq.containsAll(poison.values());
-            });
-            ids.forEach((id, what) -> assertThat(log.lines().stream()
-                    .filter(line -> line.level().intValue() == Level.WARNING.intValue() && line.text().contains(id)).count())
-                    .as("warnings naming the %s message %s", what, id).isEqualTo(1));
+            DeadLetters.awaitAll(sqs, queueUrls.urlOf(config.queue() + "-dlq"), marker, poison.values(), TIMEOUT);
+            DeadLetters.assertWarnedOnceEach(log, ids);
             assertThat(log.texts()).as("the huge body is not logged")
                     .noneMatch(text -> text.contains("x".repeat(1024)));
         } finally {

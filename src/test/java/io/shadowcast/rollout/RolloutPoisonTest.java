@@ -12,15 +12,13 @@ import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.sqs.ConsumerStats;
 import io.shadowcast.sqs.SqsConsumers;
+import io.shadowcast.testing.DeadLetters;
 import io.shadowcast.testing.LogCapture;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -60,17 +58,9 @@ class RolloutPoisonTest {
             var good = upload(s3, config.bucket(), "after-poison/" + marker + ".bin", 100, Map.of());
 
             assertThat(awaitFinal(store, good, TIMEOUT).status()).isEqualTo(RolloutStatus.SUCCEEDED);
-            Set<String> inDlq = ConcurrentHashMap.newKeySet();
-            String dlq = queueUrls.urlOf(config.queue() + "-dlq");
-            await("every malformed message in the DLQ", TIMEOUT, () -> {
-                sqs.receiveMessage(r -> r.queueUrl(dlq).maxNumberOfMessages(10).waitTimeSeconds(1)).messages().stream()
-                        .filter(m -> m.body().contains(marker)).forEach(m -> inDlq.add(m.body()));
-                return inDlq.containsAll(poison.values());
-            });
+            DeadLetters.awaitAll(sqs, queueUrls.urlOf(config.queue() + "-dlq"), marker, poison.values(), TIMEOUT);
             assertThat(stats.poison() - poisonBefore).isGreaterThanOrEqualTo(poison.size());
-            ids.forEach((id, what) -> assertThat(log.lines().stream()
-                    .filter(line -> line.level().intValue() == Level.WARNING.intValue() && line.text().contains(id)).count())
-                    .as("warnings naming the %s message %s", what, id).isEqualTo(1));
+            DeadLetters.assertWarnedOnceEach(log, ids);
             assertThat(log.texts()).as("the huge body is not logged")
                     .noneMatch(text -> text.contains("x".repeat(1024)));
         }
