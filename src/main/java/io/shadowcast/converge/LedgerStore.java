@@ -23,11 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -95,20 +99,18 @@ public class LedgerStore {
     }
 
     private final DynamoDbClient dynamo;
+    private final DynamoDbAsyncClient async;
     private final String table;
     private final Duration retention;
     private final Duration repairAfter;
 
     @Inject
-    LedgerStore(DynamoDbClient dynamo, ConvergeConfig config) {
-        this(dynamo, config.table(), config.retention(), REPAIR_AFTER);
-    }
-
-    LedgerStore(DynamoDbClient dynamo, String table, Duration retention, Duration repairAfter) {
+    LedgerStore(DynamoDbClient dynamo, DynamoDbAsyncClient async, ConvergeConfig config) {
         this.dynamo = dynamo;
-        this.table = table;
-        this.retention = retention;
-        this.repairAfter = repairAfter;
+        this.async = async;
+        this.table = config.table();
+        this.retention = config.retention();
+        this.repairAfter = REPAIR_AFTER;
     }
 
     static int shardOf(String thing) {
@@ -121,23 +123,17 @@ public class LedgerStore {
 
     /** The things of this list that the rollout recorded before (a page repeated after a resume). */
     Map<String, Recorded> recorded(String rolloutId, List<String> things) {
-        Map<String, Recorded> found = new HashMap<>();
-        for (int from = 0; from < things.size(); from += KEYS_PER_BATCH_GET) {
-            List<Map<String, AttributeValue>> keys = things.subList(from, Math.min(things.size(), from + KEYS_PER_BATCH_GET))
-                    .stream().map(thing -> thingKey(thing, rolloutId)).toList();
-            Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys)
+        List<CompletableFuture<List<Map<String, AttributeValue>>>> reads = new ArrayList<>();
+        for (List<String> chunk : chunks(things, KEYS_PER_BATCH_GET)) {
+            List<Map<String, AttributeValue>> keys = chunk.stream().map(thing -> thingKey(thing, rolloutId)).toList();
+            reads.add(getAll(Map.of(table, KeysAndAttributes.builder().keys(keys)
                     .consistentRead(true).projectionExpression("#thing, #wave, #page")
-                    .expressionAttributeNames(Map.of("#thing", STATUS_SORT, "#wave", WAVE, "#page", PAGE)).build());
-            for (int attempt = 1; !request.isEmpty(); attempt++) {
-                Map<String, KeysAndAttributes> asked = request;
-                BatchGetItemResponse response = dynamo.batchGetItem(r -> r.requestItems(asked));
-                response.responses().getOrDefault(table, List.of()).forEach(item -> found.put(item.get(STATUS_SORT).s(),
-                        new Recorded((int) number(item, WAVE), text(item, PAGE))));
-                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-                if (!request.isEmpty()) {
-                    backOff(attempt);
-                }
-            }
+                    .expressionAttributeNames(Map.of("#thing", STATUS_SORT, "#wave", WAVE, "#page", PAGE)).build()), 1));
+        }
+        Map<String, Recorded> found = new HashMap<>();
+        for (List<Map<String, AttributeValue>> items : awaitAll(reads)) {
+            items.forEach(item -> found.put(item.get(STATUS_SORT).s(),
+                    new Recorded((int) number(item, WAVE), text(item, PAGE))));
         }
         return found;
     }
@@ -168,19 +164,66 @@ public class LedgerStore {
             item.put(EXPIRES_AT, n(expiry(now)));
             puts.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
         }
-        for (int from = 0; from < puts.size(); from += ITEMS_PER_BATCH_WRITE) {
-            Map<String, List<WriteRequest>> request = Map.of(table,
-                    puts.subList(from, Math.min(puts.size(), from + ITEMS_PER_BATCH_WRITE)));
-            for (int attempt = 1; !request.isEmpty(); attempt++) {
-                Map<String, List<WriteRequest>> asked = request;
-                var response = dynamo.batchWriteItem(r -> r.requestItems(asked));
-                request = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
-                if (!request.isEmpty()) {
-                    backOff(attempt);
-                }
-            }
-        }
+        awaitAll(chunks(puts, ITEMS_PER_BATCH_WRITE).stream().map(chunk -> writeAll(Map.of(table, chunk), 1)).toList());
+        // counted only once every item is stored, so that a count never runs ahead of its items
         countPage(object.rolloutId(), wave, page, things.size(), now);
+    }
+
+    // The batch calls of a page run side by side on the asynchronous client: recording a page costs three
+    // round trips (read, write, count) instead of one per batch, which would cap a rollout on DynamoDB's
+    // latency (fourteen calls of ~10 ms for a page of 250 things is ~1,800 things/s).
+
+    private CompletableFuture<List<Map<String, AttributeValue>>> getAll(Map<String, KeysAndAttributes> request,
+            int attempt) {
+        return async.batchGetItem(r -> r.requestItems(request)).thenCompose(response -> {
+            List<Map<String, AttributeValue>> items = response.responses().getOrDefault(table, List.of());
+            if (!response.hasUnprocessedKeys() || response.unprocessedKeys().isEmpty()) {
+                return CompletableFuture.completedFuture(items);
+            }
+            return afterBackOff(attempt, () -> getAll(response.unprocessedKeys(), attempt + 1)).thenApply(more -> {
+                List<Map<String, AttributeValue>> all = new ArrayList<>(items);
+                all.addAll(more);
+                return all;
+            });
+        });
+    }
+
+    private CompletableFuture<Void> writeAll(Map<String, List<WriteRequest>> request, int attempt) {
+        return async.batchWriteItem(r -> r.requestItems(request)).thenCompose(response ->
+                !response.hasUnprocessedItems() || response.unprocessedItems().isEmpty()
+                        ? CompletableFuture.<Void>completedFuture(null)
+                        : afterBackOff(attempt, () -> writeAll(response.unprocessedItems(), attempt + 1)));
+    }
+
+    private static <T> CompletableFuture<T> afterBackOff(int attempt, Supplier<CompletableFuture<T>> next) {
+        return CompletableFuture.supplyAsync(() -> null,
+                CompletableFuture.delayedExecutor(backOffMillis(attempt), TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> next.get());
+    }
+
+    /** The results in order, once all are there; the first failure is thrown as it is. */
+    private static <T> List<T> awaitAll(List<CompletableFuture<T>> calls) {
+        try {
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get();
+            return calls.stream().map(CompletableFuture::join).toList();
+        } catch (InterruptedException e) {
+            calls.forEach(call -> call.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording a page", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("recording a page failed", e.getCause());
+        }
+    }
+
+    private static <T> List<List<T>> chunks(List<T> all, int size) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += size) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + size)));
+        }
+        return chunks;
     }
 
     /** Adds a page recording's things to {@code written}, unless that recording was counted already. */
@@ -476,13 +519,7 @@ public class LedgerStore {
         return AttributeValue.fromN(Long.toString(value));
     }
 
-    private static void backOff(int attempt) {
-        long millis = Math.min(1_000, 10L << Math.min(attempt, 6)) + ThreadLocalRandom.current().nextLong(10);
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while backing off", e);
-        }
+    private static long backOffMillis(int attempt) {
+        return Math.min(1_000, 10L << Math.min(attempt, 6)) + ThreadLocalRandom.current().nextLong(10);
     }
 }

@@ -82,7 +82,8 @@ class PinnedRolloutBench {
      * listing does; the record's start also includes hashing the object).
      */
     private record Run(String setup, long latencyMs, double maxRate, double firstRate, long updated, double seconds,
-            double writesSeconds, long requests, long throttled, double cpuMillis, long hashed, String status) {
+            double writesSeconds, long requests, long throttled, double cpuMillis, long hashed, String status,
+            double[] coresBusy) {
 
         double rate() {
             return updated / seconds;
@@ -92,10 +93,10 @@ class PinnedRolloutBench {
             return String.format(Locale.ROOT,
                     "  %-24s %4d ms  max-rate %5.0f: %6.0f updates/s (%3.0f%% of the quota), all written at %6.0f/s, "
                             + "%5.2f%% throttled, %.3f ms CPU per update, %d/%d shadows right, %s; "
-                            + "first rollout after the start %6.0f/s",
+                            + "first rollout after the start %6.0f/s; cores busy: service %3.0f%%, simulator+moto %3.0f%%",
                     setup, latencyMs, maxRate, rate(), 100 * rate() / QUOTA, hashed / writesSeconds,
                     100.0 * throttled / Math.max(1, requests), cpuMillis / Math.max(1, updated), hashed, THINGS,
-                    status, firstRate);
+                    status, firstRate, 100 * coresBusy[0], 100 * coresBusy[1]);
         }
     }
 
@@ -180,6 +181,7 @@ class PinnedRolloutBench {
             JsonNode first = rollout(app, aws, content(1), setup.metadata(), null, null);
             simulator.resetCounters();
             double cpuBefore = cpuMillis(app.pid());
+            long[][] coresBefore = coreTicks();
             byte[] content = content(2);
             String sha256 = sha256(content);
             simulator.countUpdatesContaining(sha256);
@@ -187,13 +189,14 @@ class PinnedRolloutBench {
             JsonNode second = rollout(app, aws, content, setup.metadata(), () -> simulator.updatesContaining(sha256),
                     allWrittenAt);
             double cpu = cpuMillis(app.pid()) - cpuBefore;
+            double[] coresBusy = busyShare(coresBefore, coreTicks());
             long hashed = simulator.thingNames().stream().filter(thing -> simulator.shadow(thing, null)
                     .map(s -> sha256.equals(s.path("state").path("desired").path("s3").path("hash").asText()))
                     .orElse(false)).count();
             double writesSeconds = Math.max(1, allWrittenAt[0] - allWrittenAt[1]) / 1000.0;
             return new Run(setup.name(), latency, maxRate, rate(first), second.path("counts").path("updated").asLong(),
                     seconds(second), writesSeconds, simulator.updateRequests(), simulator.throttled(), cpu, hashed,
-                    second.path("status").asText());
+                    second.path("status").asText(), coresBusy);
         }
     }
 
@@ -275,6 +278,31 @@ class PinnedRolloutBench {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         return ticks * 1000.0 / clockTicksPerSecond();
+    }
+
+    /** Busy and total clock ticks of cores 0 and 1, from /proc/stat ("cpuN user nice system idle iowait ..."). */
+    private static long[][] coreTicks() throws IOException {
+        long[][] ticks = new long[2][2];
+        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+            for (int core = 0; core < 2; core++) {
+                if (line.startsWith("cpu" + core + " ")) {
+                    long[] values = java.util.Arrays.stream(line.trim().split("\\s+")).skip(1).mapToLong(Long::parseLong)
+                            .toArray();
+                    long total = java.util.Arrays.stream(values).sum();
+                    ticks[core] = new long[] {total - values[3] - values[4], total};
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /** The share of each core's time it was busy between two readings: which side of the benchmark was the limit. */
+    private static double[] busyShare(long[][] before, long[][] after) {
+        double[] shares = new double[2];
+        for (int core = 0; core < 2; core++) {
+            shares[core] = (double) (after[core][0] - before[core][0]) / Math.max(1, after[core][1] - before[core][1]);
+        }
+        return shares;
     }
 
     private static long clockTicksPerSecond() throws IOException {
