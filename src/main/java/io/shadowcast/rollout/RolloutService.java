@@ -440,6 +440,14 @@ public class RolloutService {
                 }
 
                 @Override
+                public ThingPage prepare(ThingPage members) {
+                    if (!members.things().isEmpty()) {
+                        ledger.willWrite(id, wave, members.things());
+                    }
+                    return members;
+                }
+
+                @Override
                 public boolean resumableFrom(String token) {
                     return source.resumableFrom(token);
                 }
@@ -451,14 +459,13 @@ public class RolloutService {
             };
         }
 
-        /** The things of one page that belong to the wave, recorded in the ledger before their writes. */
+        /** The things of one page that belong to the wave; {@code prepare} records them in the ledger before their writes. */
         private ThingPage membersOf(WavePlan plan, int wave, ThingPage page) {
-            List<String> members = plan.isSingle() ? page.things()
-                    : page.things().stream().filter(thing -> plan.waveOf(id, thing) == wave).toList();
-            if (!members.isEmpty()) {
-                ledger.willWrite(id, wave, members);
+            if (plan.isSingle()) {
+                return page;
             }
-            return new ThingPage(members, page.nextToken());
+            return new ThingPage(page.things().stream().filter(thing -> plan.waveOf(id, thing) == wave).toList(),
+                    page.nextToken());
         }
 
         /** The watch of a wave ended other than with the next wave. */

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * A rollout of 1,000 things, targeted by the object's metadata (a thing type), streams the fleet
  * page by page: four pages of 250, each checkpointed, every shadow written. That no page is held
- * longer than needed is proven in {@link FanOutTest#atMostTwoPagesAndTheWritesInFlightAreAliveWhateverTheFleetSize}.
+ * longer than needed is proven in {@link FanOutTest#atMostThePagesAheadTwoMoreAndTheWritesInFlightAreAliveWhateverTheFleetSize}.
  */
 @QuarkusTest
 class RolloutScaleTest {

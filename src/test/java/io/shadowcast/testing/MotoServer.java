@@ -53,6 +53,11 @@ public final class MotoServer implements AutoCloseable {
         }
     }
 
+    /** The emulator's process id, for benchmarks that read its CPU time. */
+    public long pid() {
+        return process.pid();
+    }
+
     public URI endpoint() {
         return endpoint;
     }
