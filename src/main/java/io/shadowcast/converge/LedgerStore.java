@@ -71,7 +71,6 @@ public class LedgerStore {
     static final String ROLLOUT_PREFIX = "rollout#";
     static final String COUNT_PREFIX = "count#";
     static final String PAGES_PREFIX = "pages#";
-    static final String ROLLOUT = "rollout";
     static final String WAVE = "wave";
     static final String HASH = "hash";
     static final String URL = "url";
@@ -150,14 +149,12 @@ public class LedgerStore {
         for (String thing : things) {
             Map<String, AttributeValue> item = new HashMap<>(thingKey(thing, object.rolloutId()));
             item.put(STATUS_SORT, s(thing));
-            item.put(ROLLOUT, s(object.rolloutId()));
             item.put(WAVE, n(wave));
             item.put(HASH, s(object.hash()));
             item.put(URL, s(object.url()));
             item.put(STATUS, s(ThingStatus.WRITTEN.name()));
             item.put(STATUS_PARTITION, s(statusKey(object.rolloutId(), ThingStatus.WRITTEN, shardOf(thing))));
             item.put(WRITTEN_AT, n(now.toEpochMilli()));
-            item.put(AT, n(now.toEpochMilli()));
             item.put(DUE_SHARD, n(shardOf(thing)));
             item.put(DUE_AT, n(due.toEpochMilli()));
             item.put(PAGE, s(page));
@@ -495,9 +492,11 @@ public class LedgerStore {
                 ? new ThingItem.Counting(ThingStatus.valueOf(text(item, COUNT_FROM)),
                         ThingStatus.valueOf(text(item, COUNT_TO)), text(item, COUNT_TOKEN))
                 : null;
-        return new ThingItem(item.get(STATUS_SORT).s(), item.get(ROLLOUT).s(), (int) number(item, WAVE),
+        // the rollout is the sort key; a thing that never moved reached its status when it was written
+        return new ThingItem(item.get(STATUS_SORT).s(), item.get(LEDGER_SORT).s(), (int) number(item, WAVE),
                 text(item, HASH), text(item, URL), ThingStatus.valueOf(item.get(STATUS).s()),
-                Instant.ofEpochMilli(number(item, WRITTEN_AT)), Instant.ofEpochMilli(number(item, AT)),
+                Instant.ofEpochMilli(number(item, WRITTEN_AT)),
+                Instant.ofEpochMilli(number(item, item.containsKey(AT) ? AT : WRITTEN_AT)),
                 text(item, ERROR), text(item, PAGE), counting);
     }
 

@@ -237,12 +237,10 @@ class ConvergenceLedgerTest {
                     TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + thing),
                     TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rollout.id()),
                     TableProvisioner.STATUS_SORT, AttributeValue.fromS(thing),
-                    LedgerStore.ROLLOUT, AttributeValue.fromS(rollout.id()),
                     LedgerStore.WAVE, AttributeValue.fromN("0"),
                     LedgerStore.HASH, AttributeValue.fromS(rollout.hash()),
                     LedgerStore.STATUS, AttributeValue.fromS(ThingStatus.WRITTEN.name()),
                     LedgerStore.WRITTEN_AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
-                    LedgerStore.AT, AttributeValue.fromN(Long.toString(System.currentTimeMillis())),
                     LedgerStore.PAGE, AttributeValue.fromS("page-1"))));
         }
         assertThat(deviceLedger.convergence(rollout.id()).written()).isZero();
