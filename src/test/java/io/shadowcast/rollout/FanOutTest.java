@@ -83,6 +83,45 @@ class FanOutTest {
     }
 
     @Test
+    void pagesArePreparedOneAtATimeInPageOrderBeforeTheirWrites() throws Exception {
+        Fleet fleet = new Fleet(2_000);
+        AtomicInteger preparing = new AtomicInteger();
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        List<String> preparedFirsts = java.util.Collections.synchronizedList(new ArrayList<>());
+        Set<String> prepared = ConcurrentHashMap.newKeySet();
+        FanOut.Pages pages = new FanOut.Pages() {
+            @Override
+            public ThingPage fetch(String token) {
+                return fleet.page(token);
+            }
+
+            @Override
+            public ThingPage prepare(ThingPage page) {
+                mostAtOnce.accumulateAndGet(preparing.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(page.things().get(0).equals("t-0") ? 60 : 5); // a slow first page
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                preparedFirsts.add(page.things().get(0));
+                prepared.addAll(page.things());
+                preparing.decrementAndGet();
+                return page;
+            }
+        };
+
+        var result = fanOut.run(FanOut.Checkpoint.START, pages, onPool(thing -> {
+            assertThat(prepared).as("written before its page was prepared: %s", thing).contains(thing);
+            return WriteResult.updated(thing, 0);
+        }), new Recorder());
+
+        assertThat(result.counts().updated()).isEqualTo(2_000);
+        assertThat(mostAtOnce.get()).isEqualTo(1);
+        assertThat(preparedFirsts).containsExactly("t-0", "t-250", "t-500", "t-750", "t-1000", "t-1250", "t-1500",
+                "t-1750");
+    }
+
+    @Test
     void resumesFromACheckpointWithoutCountingTwice() throws Exception {
         Fleet fleet = new Fleet(1_000);
         var start = new FanOut.Checkpoint("500", 2, new RolloutCounts(500, 499, 0, 1, 3), List.of("t-42"));
