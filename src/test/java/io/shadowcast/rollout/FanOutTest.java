@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -87,7 +88,7 @@ class FanOutTest {
         Fleet fleet = new Fleet(2_000);
         AtomicInteger preparing = new AtomicInteger();
         AtomicInteger mostAtOnce = new AtomicInteger();
-        List<String> preparedFirsts = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> preparedFirsts = Collections.synchronizedList(new ArrayList<>());
         Set<String> prepared = ConcurrentHashMap.newKeySet();
         FanOut.Pages pages = new FanOut.Pages() {
             @Override
