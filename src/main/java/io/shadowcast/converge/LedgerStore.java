@@ -101,7 +101,6 @@ public class LedgerStore {
     private final DynamoDbAsyncClient async;
     private final String table;
     private final Duration retention;
-    private final Duration repairAfter;
 
     @Inject
     LedgerStore(DynamoDbClient dynamo, DynamoDbAsyncClient async, ConvergeConfig config) {
@@ -109,7 +108,6 @@ public class LedgerStore {
         this.async = async;
         this.table = config.table();
         this.retention = config.retention();
-        this.repairAfter = REPAIR_AFTER;
     }
 
     static int shardOf(String thing) {
@@ -266,7 +264,7 @@ public class LedgerStore {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":read", s(item.status().name()),
                 ":to", s(to.name()), ":statusKey", s(statusKey(item.rolloutId(), to, shardOf(item.thing()))),
                 ":at", n(now.toEpochMilli()), ":from", s(item.status().name()), ":token", s(counting.token()),
-                ":shard", n(shardOf(item.thing())), ":repair", n(now.plus(repairAfter).toEpochMilli())));
+                ":shard", n(shardOf(item.thing())), ":repair", n(now.plus(REPAIR_AFTER).toEpochMilli())));
         StringBuilder update = new StringBuilder("SET #status = :to, #statusKey = :statusKey, #at = :at, "
                 + "#from = :from, #to = :to, #token = :token, #dueShard = :shard, #dueAt = :repair");
         names.put("#error", ERROR);

@@ -37,9 +37,9 @@ import org.jboss.logging.Logger;
  * <p>Memory stays flat with fleet size: pages are listed one after the other on a reader thread and each
  * is prepared (its things recorded in the ledger) on a thread of its own once the page before it is, up
  * to {@link #PAGES_AHEAD} pages ahead of the hand-out, so that neither a listing nor a recording holds up
- * the writes; the listing waits while that many pages are ahead. Names alive at any time: at most {@link #PAGES_AHEAD}
- * + 2 pages plus the writes in flight. A page is
- * committed once every write of it and of the pages before it has an outcome, and its checkpoint saved
+ * the writes; the listing waits while that many pages are ahead. Names alive at any time: at most
+ * {@link #PAGES_AHEAD} + 2 pages plus the writes in flight. A page is committed once every write of it and
+ * of the pages before it has an outcome, and its checkpoint saved
  * if the last save is {@code checkpointEvery} old (a resume repeats at most that much writing);
  * a slow page holds back at most {@link #MAX_OPEN_PAGES} pages before the fan-out waits for it.
  *
@@ -239,8 +239,9 @@ final class FanOut {
 
         /**
          * The pages from a token on, listed one after the other by one reader task, each prepared by a
-         * task of its own after the page before it; at most {@link #PAGES_AHEAD} wait for the hand-out. Closing it interrupts the
-         * listing (a fresh listing can take minutes) and the preparations still running.
+         * task of its own after the page before it; at most {@link #PAGES_AHEAD} wait for the hand-out.
+         * Closing it interrupts the listing (a fresh listing can take minutes) and the preparations still
+         * running.
          */
         private final class PageFeed implements AutoCloseable {
 
