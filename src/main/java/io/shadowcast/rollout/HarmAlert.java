@@ -11,7 +11,9 @@ import software.amazon.awssdk.services.sns.model.PublishRequest;
 /**
  * The alert of a rollout paused on harm, on the disconnect watch's alert topic. Attributes
  * {@code event} = {@code rolloutPaused} and {@code rolloutId} let subscribers filter it from the
- * disconnect alerts. Published by the one worker whose conditional pause succeeded, so once.
+ * disconnect alerts. Due from the conditional pause that wrote it on the record until published
+ * ({@link RolloutStore#pause}): once, or twice only when a worker stops between the publish and taking it
+ * off (on a FIFO topic the deduplication id makes that once too).
  */
 @ApplicationScoped
 class HarmAlert {
@@ -29,16 +31,16 @@ class HarmAlert {
     }
 
     /** Returns the SNS message id. */
-    String publish(RolloutRecord paused) {
+    String publish(RolloutRecord paused, RolloutRecord.DueAlert alert) {
         String arn = topics.arnOf(presence.topic());
         PublishRequest.Builder request = PublishRequest.builder().topicArn(arn)
                 .subject("shadowcast: rollout of " + abbreviated(paused.key()) + " paused")
                 .message("Rollout " + paused.id() + " of " + paused.url() + " (sha256 " + paused.hash() + ") was paused: "
-                        + paused.reason() + ". Nothing more is written until it is resumed "
+                        + alert.reason() + ". Nothing more is written until it is resumed "
                         + "(POST /rollouts/" + paused.id() + "/resume) or cancelled (DELETE /rollouts/" + paused.id() + ").")
                 .messageAttributes(Map.of("event", attribute(EVENT), "rolloutId", attribute(paused.id())));
         if (arn.endsWith(".fifo")) {
-            request.messageGroupId(paused.id()).messageDeduplicationId(paused.id() + "-harm-" + paused.wave());
+            request.messageGroupId(paused.id()).messageDeduplicationId(paused.id() + "-harm-" + alert.wave());
         }
         return sns.publish(request.build()).messageId();
     }

@@ -20,6 +20,7 @@ import java.util.List;
  * @param wave         the current wave, from 0
  * @param stage        what it does with the current wave
  * @param waveWrittenAt when the current wave's last page was written (the gate's timeout counts from then)
+ * @param dueAlert     the alert of a pause on harm, until it is published; null when none is due
  */
 public record RolloutRecord(
         String id,
@@ -45,7 +46,12 @@ public record RolloutRecord(
         @JsonIgnore WavePlan plan,
         @JsonIgnore int wave,
         @JsonIgnore WaveStage stage,
-        @JsonIgnore Instant waveWrittenAt) {
+        @JsonIgnore Instant waveWrittenAt,
+        @JsonIgnore DueAlert dueAlert) {
+
+    /** A harm alert written with its pause and not yet published: the pause's reason and the wave it is about. */
+    public record DueAlert(int wave, String reason) {
+    }
 
     /**
      * A staged rollout's waves as the API shows them, numbered from 1; null for a rollout in one wave.

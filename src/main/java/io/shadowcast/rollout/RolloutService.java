@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -120,12 +121,16 @@ public class RolloutService {
     private RolloutRecord run(ObjectRef object, UploadOrder order, Map<String, String> requestedPlan,
             RolloutStore.Claim claim, String owner) throws InterruptedException {
         RolloutRecord record = claim.record();
+        if (claim instanceof RolloutStore.Claim.Busy) {
+            throw new RolloutBusyException(record.id(), object.url());
+        }
+        if (record.dueAlert() != null) {
+            // its pause was not announced: the worker that paused it stopped, or SNS refused, before the publish
+            publishDueAlert(record);
+        }
         if (claim instanceof RolloutStore.Claim.Finished) {
             LOG.infof("Rollout %s of %s is %s: nothing to do", record.id(), object.url(), record.status());
             return record;
-        }
-        if (claim instanceof RolloutStore.Claim.Busy) {
-            throw new RolloutBusyException(record.id(), object.url());
         }
         AtomicBoolean cancelled = new AtomicBoolean();
         runningHere.put(record.id(), cancelled);
@@ -490,19 +495,20 @@ public class RolloutService {
                 return finish(id, owner, object, new FanOut.Result(FanOut.Ending.ABORTED, abort.reason(), now.counts(),
                         now.failedThings()), System.nanoTime());
             }
-            return pause((WaveGate.Verdict.Pause) verdict);
+            return pause((WaveGate.Verdict.Pause) verdict, now.wave());
         }
 
-        private RolloutRecord pause(WaveGate.Verdict.Pause pause) {
-            Optional<RolloutRecord> paused = store.pause(id, owner, pause.reason());
+        private RolloutRecord pause(WaveGate.Verdict.Pause pause, int wave) {
+            Optional<RolloutRecord> paused = store.pause(id, owner, pause.reason(),
+                    pause.harm() ? OptionalInt.of(wave) : OptionalInt.empty());
             if (paused.isEmpty()) {
                 // cancelled, paused by request or taken over meanwhile: whoever changed it decided first
                 return store.get(id).orElseThrow();
             }
             LOG.warnf("Rollout %s of %s PAUSED: %s", id, object.url(), pause.reason());
-            if (pause.harm()) {
-                String messageId = alerts.publish(paused.get());
-                LOG.infof("Rollout %s: harm alert published (SNS message %s)", id, messageId);
+            if (paused.get().dueAlert() != null) {
+                // a failure here leaves the message on the queue; whoever takes it next publishes the alert
+                publishDueAlert(paused.get());
             }
             return paused.get();
         }
@@ -512,6 +518,14 @@ public class RolloutService {
                 throw new RolloutStoppedException("it is no longer this worker's running rollout (" + ownership + ")");
             }
         }
+    }
+
+    /** Publishes the harm alert a pause left due on the record, then takes it off (a stop in between publishes it again). */
+    private void publishDueAlert(RolloutRecord record) {
+        String messageId = alerts.publish(record, record.dueAlert());
+        store.alertPublished(record.id(), record.dueAlert());
+        LOG.infof("Rollout %s: harm alert of wave %d published (SNS message %s)", record.id(), record.dueAlert().wave() + 1,
+                messageId);
     }
 
     /** A thing whose write did not update its shadow awaits no report; told to the ledger off the completing thread. */

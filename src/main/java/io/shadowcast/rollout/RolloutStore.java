@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -78,6 +79,9 @@ public class RolloutStore {
     private static final String WAVE_WRITTEN_AT = "waveWrittenAt";
     /** {@code harmed<wave>}: updated things of that wave that disconnected within the harm window, added to by {@link HarmWatch}. */
     private static final String HARMED = "harmed";
+    /** The reason of a harm pause whose alert is not yet published, and the wave it is about. */
+    private static final String ALERT_DUE = "alertDue";
+    private static final String ALERT_WAVE = "alertWave";
     /** The item that lists the staged rollouts to watch for harm, so that no replica has to scan for them. */
     static final String WATCHED_ID = "watched:waves";
     private static final String WATCHED = "rollouts";
@@ -268,18 +272,42 @@ public class RolloutStore {
     }
 
     /**
-     * Pauses a rollout this worker runs (its gate stopped it) and gives up the lease. Empty when it is no
-     * longer this worker's running rollout: then somebody else decided first, and nothing is announced.
+     * Pauses a rollout this worker runs (its gate stopped it) and gives up the lease. A pause on harm
+     * leaves its alert due in the same write ({@link #alertPublished} takes it off once published), so
+     * that a crash or an SNS failure before the publish leaves the alert to whoever handles the
+     * rollout's message next. Empty when it is no longer this worker's running rollout: then somebody
+     * else decided first, and nothing is announced.
+     *
+     * @param alertWave the wave whose harm the alert is about; empty for a pause that announces nothing
      */
-    public Optional<RolloutRecord> pause(String id, String owner, String reason) {
+    public Optional<RolloutRecord> pause(String id, String owner, String reason, OptionalInt alertWave) {
+        Map<String, String> names = new HashMap<>(Map.of("#status", STATUS, "#reason", REASON, "#lease", LEASE_UNTIL,
+                "#owner", OWNER));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":paused", s(RolloutStatus.PAUSED.name()),
+                ":reason", s(reason), ":me", s(owner), ":running", s(RolloutStatus.RUNNING.name())));
+        String set = "SET #status = :paused, #reason = :reason";
+        if (alertWave.isPresent()) {
+            names.putAll(Map.of("#alert", ALERT_DUE, "#alertWave", ALERT_WAVE));
+            values.putAll(Map.of(":alert", s(reason), ":alertWave", n(alertWave.getAsInt())));
+            set += ", #alert = :alert, #alertWave = :alertWave";
+        }
         try {
-            return Optional.of(update(id, "SET #status = :paused, #reason = :reason REMOVE #lease",
-                    "#owner = :me AND #status = :running",
-                    Map.of("#status", STATUS, "#reason", REASON, "#lease", LEASE_UNTIL, "#owner", OWNER),
-                    Map.of(":paused", s(RolloutStatus.PAUSED.name()), ":reason", s(reason), ":me", s(owner),
-                            ":running", s(RolloutStatus.RUNNING.name()))));
+            return Optional.of(update(id, set + " REMOVE #lease", "#owner = :me AND #status = :running", names, values));
         } catch (ConditionalCheckFailedException notOurs) {
             return Optional.empty();
+        }
+    }
+
+    /** Takes a published harm alert off the record; false when it was taken off (published) meanwhile. */
+    public boolean alertPublished(String id, RolloutRecord.DueAlert alert) {
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(key(id)).updateExpression("REMOVE #alert, #alertWave")
+                    .conditionExpression("#alert = :alert AND #alertWave = :alertWave")
+                    .expressionAttributeNames(Map.of("#alert", ALERT_DUE, "#alertWave", ALERT_WAVE))
+                    .expressionAttributeValues(Map.of(":alert", s(alert.reason()), ":alertWave", n(alert.wave()))));
+            return true;
+        } catch (ConditionalCheckFailedException gone) {
+            return false;
         }
     }
 
@@ -632,7 +660,9 @@ public class RolloutStore {
                 hash == null ? null : item.containsKey(PLAN) ? WavePlan.decode(str(item, PLAN)) : WavePlan.SINGLE,
                 (int) num(item, WAVE),
                 stageOf(item),
-                item.containsKey(WAVE_WRITTEN_AT) ? Instant.ofEpochMilli(num(item, WAVE_WRITTEN_AT)) : null);
+                item.containsKey(WAVE_WRITTEN_AT) ? Instant.ofEpochMilli(num(item, WAVE_WRITTEN_AT)) : null,
+                item.containsKey(ALERT_DUE) ? new RolloutRecord.DueAlert((int) num(item, ALERT_WAVE), str(item, ALERT_DUE))
+                        : null);
     }
 
     /** Records saved before waves existed have no stage: every page written and no checkpoint left means WRITTEN. */

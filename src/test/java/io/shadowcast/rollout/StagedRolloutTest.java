@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -191,6 +192,36 @@ class StagedRolloutTest {
     }
 
     @Test
+    void aHarmAlertThatCouldNotBePublishedIsPublishedOnceWhenTheRolloutsMessageComesBack() {
+        var uploaded = stagedUpload("10%,100%", "90%");
+        RolloutRecord watching = awaitWatching(uploaded, 1);
+        String id = watching.id();
+        List<String> first = List.copyOf(members(watching.plan(), id, 0));
+        // SNS refuses the alert: the topic is gone when the gate pauses the rollout
+        sns.deleteTopic(r -> r.topicArn(sns.createTopic(t -> t.name("shadowcast-alerts")).topicArn()));
+
+        disconnect(first.subList(0, (int) Math.ceil(0.3 * first.size())), Instant.now());
+        RolloutRecord paused = awaitStatus(id, RolloutStatus.PAUSED);
+        RolloutFixture.sleep(1_000);
+        String alerts = subscribeToAlerts();
+
+        // the rollout's message is back after its visibility timeout (5 s here), and whoever takes it publishes
+        List<JsonNode> received = new ArrayList<>();
+        await("the harm alert of rollout " + id, TIMEOUT, () -> {
+            received.addAll(alertsAbout(alerts, id));
+            return !received.isEmpty();
+        });
+        RolloutFixture.sleep(7_000); // one more visibility timeout: the message was deleted, no second alert
+        received.addAll(alertsAbout(alerts, id));
+        assertThat(received).hasSize(1);
+        assertThat(received.get(0).path("Message").asText()).contains(id).contains(paused.reason());
+        assertThat(store.get(id).orElseThrow().status()).isEqualTo(RolloutStatus.PAUSED);
+
+        given().header("Authorization", BEARER).delete("/rollouts/" + id).then().statusCode(200)
+                .body("status", equalTo("CANCELLED"));
+    }
+
+    @Test
     void pauseResumeAndCancelNeedTheTokenAndAnswerConflictsInJson() {
         var uploaded = stagedUpload("10%,50%,100%", "90%");
         String id = awaitWatching(uploaded, 1).id();
@@ -274,8 +305,13 @@ class StagedRolloutTest {
         assertThat(store.claimResumed(id, next)).isInstanceOf(RolloutStore.Claim.Resumed.class);
         store.checkpoint(id, next, new FanOut.Checkpoint(null, 2, new RolloutCounts(50, 50, 0, 0, 0), List.of()),
                 WaveStage.WATCHING);
-        assertThat(store.pause(id, next, "wave 1: 40 of 50 applied (80 %) < 90 % after 1h")).isPresent();
-        assertThat(store.pause(id, next, "a second pause")).as("one pause, one alert").isEmpty();
+        String harm = "wave 1: 20 of 50 updated devices disconnected within 30m";
+        RolloutRecord paused = store.pause(id, next, harm, OptionalInt.of(0)).orElseThrow();
+        assertThat(paused.dueAlert()).isEqualTo(new RolloutRecord.DueAlert(0, harm));
+        assertThat(store.pause(id, next, "a second pause", OptionalInt.of(0))).as("one pause, one alert").isEmpty();
+        assertThat(store.alertPublished(id, paused.dueAlert())).isTrue();
+        assertThat(store.alertPublished(id, paused.dueAlert())).as("taken off once").isFalse();
+        assertThat(store.get(id).orElseThrow().dueAlert()).isNull();
         RolloutRecord between = store.resume(id).orElseThrow();
         assertThat(between.wave()).as("resuming approves the next wave").isEqualTo(1);
         assertThat(between.stage()).isEqualTo(WaveStage.WRITING);
