@@ -2,7 +2,6 @@ package io.shadowcast.converge;
 
 import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.rollout.DeviceLedger;
-import io.shadowcast.rollout.RolloutRecord;
 import io.shadowcast.rollout.RolloutStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -24,7 +23,7 @@ import org.jboss.logging.Logger;
 public class ConvergenceLedger implements DeviceLedger {
 
     private static final Logger LOG = Logger.getLogger(ConvergenceLedger.class);
-    /** Rollouts whose object is remembered here; a page of a running rollout always finds its own. */
+    /** Rollouts whose object is remembered here, for matching reports; a rollout's hash and url never change. */
     private static final int REMEMBERED_OBJECTS = 1_000;
     /** Reads of a thing whose last move is being counted, before its report is left for a redelivery. */
     private static final int BUSY_ATTEMPTS = 10;
@@ -34,7 +33,7 @@ public class ConvergenceLedger implements DeviceLedger {
     private final Clock clock;
     private final Duration confirmTimeout;
     private final ConvergeMetrics metrics;
-    private final Map<String, LedgerStore.RolloutObject> objects = new ConcurrentHashMap<>();
+    private final Map<String, RolloutObject> objects = new ConcurrentHashMap<>();
 
     ConvergenceLedger(LedgerStore store, RolloutStore rollouts, Clock clock, ConvergeConfig config,
             ConvergeMetrics metrics) {
@@ -43,6 +42,10 @@ public class ConvergenceLedger implements DeviceLedger {
         this.clock = clock;
         this.confirmTimeout = config.confirmTimeout();
         this.metrics = metrics;
+    }
+
+    /** The object a rollout wrote, which its devices report back. */
+    private record RolloutObject(String hash, String url) {
     }
 
     /** What happened to one rollout's thing when a report came. */
@@ -58,7 +61,7 @@ public class ConvergenceLedger implements DeviceLedger {
         List<String> fresh = things.stream().filter(thing -> !recorded.containsKey(thing)).toList();
         Instant now = clock.instant();
         if (!fresh.isEmpty()) {
-            store.recordWritten(objectOf(rolloutId), wave, fresh, now, now.plus(confirmTimeout));
+            store.recordWritten(rolloutId, wave, fresh, now, now.plus(confirmTimeout));
         }
         if (!recorded.isEmpty()) {
             // a repeated page: its things keep what their devices reported; a recording cut short by a
@@ -100,7 +103,7 @@ public class ConvergenceLedger implements DeviceLedger {
     public List<Counted> report(DeviceReport report) {
         ThingStatus target = ReportMatch.target(report);
         List<Counted> counted = new ArrayList<>();
-        List<ThingItem> items = store.rolloutsOf(report.thingName());
+        List<ThingItem> items = withObjects(store.rolloutsOf(report.thingName()));
         List<ThingItem> matching = ReportMatch.matching(report, items);
         for (ThingItem item : matching) {
             counted.add(moveTo(item, target, report.error()));
@@ -159,22 +162,41 @@ public class ConvergenceLedger implements DeviceLedger {
         }
     }
 
-    /** The rollout's hash and url, which every thing item carries; read once per rollout. */
-    private LedgerStore.RolloutObject objectOf(String rolloutId) {
-        LedgerStore.RolloutObject known = objects.get(rolloutId);
+    /**
+     * The items with the object of their rollout, read from the rollout record once per rollout; an item
+     * whose rollout record is gone, or was never hashed, cannot be matched to a report and is left out.
+     */
+    private List<ThingItem> withObjects(List<ThingItem> items) {
+        List<ThingItem> known = new ArrayList<>(items.size());
+        for (ThingItem item : items) {
+            if (item.hash() != null) {
+                known.add(item); // recorded when thing items still carried the object
+                continue;
+            }
+            Optional<RolloutObject> object = objectOf(item.rolloutId());
+            if (object.isPresent()) {
+                known.add(item.withObject(object.get().hash(), object.get().url()));
+            } else {
+                LOG.debugf("Rollout %s of thing %s has no record with a hash; its item is not matched", item.rolloutId(),
+                        item.thing());
+            }
+        }
+        return known;
+    }
+
+    private Optional<RolloutObject> objectOf(String rolloutId) {
+        RolloutObject known = objects.get(rolloutId);
         if (known != null) {
-            return known;
+            return Optional.of(known);
         }
-        RolloutRecord record = rollouts.get(rolloutId)
-                .orElseThrow(() -> new IllegalStateException("no rollout " + rolloutId + " to record things of"));
-        if (record.hash() == null) {
-            throw new IllegalStateException("rollout " + rolloutId + " has not hashed its object yet");
-        }
-        if (objects.size() >= REMEMBERED_OBJECTS) {
-            objects.clear();
-        }
-        LedgerStore.RolloutObject object = new LedgerStore.RolloutObject(rolloutId, record.hash(), record.url());
-        objects.put(rolloutId, object);
-        return object;
+        Optional<RolloutObject> read = rollouts.get(rolloutId).filter(record -> record.hash() != null)
+                .map(record -> new RolloutObject(record.hash(), record.url()));
+        read.ifPresent(object -> {
+            if (objects.size() >= REMEMBERED_OBJECTS) {
+                objects.clear();
+            }
+            objects.put(rolloutId, object);
+        });
+        return read;
     }
 }

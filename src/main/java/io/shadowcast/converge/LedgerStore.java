@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * The ledger table. Two kinds of items under the composite key ({@code pk}, {@code sk}):
  * <ul>
  * <li>a <b>thing item</b> per written thing and rollout: {@code pk = thing#<name>}, {@code sk = <rollout id>},
- * so a device report finds every rollout that wrote its thing with one Query. Its {@code statusKey}
+ * so a device report finds every rollout that wrote its thing with one Query (the rollout's object, which
+ * the report names, is the rollout record's: a thing item does not repeat it). Its {@code statusKey}
  * ({@code <rollout>#<STATUS>#<shard>}) puts it in the {@code status} index, sharded so that no rollout's
  * listing is one hot partition; while it awaits something (its report until the confirm deadline, or the
  * count of its last move) it carries {@code shard} and {@code dueAt}, which put it in the sparse {@code due}
@@ -72,6 +73,7 @@ public class LedgerStore {
     static final String COUNT_PREFIX = "count#";
     static final String PAGES_PREFIX = "pages#";
     static final String WAVE = "wave";
+    /** The rollout's object on thing items recorded before items left it to the rollout record; read, no longer written. */
     static final String HASH = "hash";
     static final String URL = "url";
     static final String STATUS = "status";
@@ -84,10 +86,6 @@ public class LedgerStore {
     static final String COUNT_TOKEN = "countToken";
     /** On a counter shard: the tokens of the counts it took whose thing item has not yet let go of them. */
     static final String TOKENS = "tokens";
-
-    /** What every thing item of a rollout carries: the object a device reports back. */
-    public record RolloutObject(String rolloutId, String hash, String url) {
-    }
 
     /** A thing a rollout recorded before: the wave and the page recording it came with. */
     record Recorded(int wave, String page) {
@@ -141,17 +139,15 @@ public class LedgerStore {
      * items whose page was never counted: the page, repeated on resume, finds them and counts them then
      * ({@link #countPage}); the token makes sure that happens once.
      */
-    void recordWritten(RolloutObject object, int wave, List<String> things, Instant now, Instant due) {
+    void recordWritten(String rolloutId, int wave, List<String> things, Instant now, Instant due) {
         String page = newToken();
         List<WriteRequest> puts = new ArrayList<>();
         for (String thing : things) {
-            Map<String, AttributeValue> item = new HashMap<>(thingKey(thing, object.rolloutId()));
+            Map<String, AttributeValue> item = new HashMap<>(thingKey(thing, rolloutId));
             item.put(STATUS_SORT, s(thing));
             item.put(WAVE, n(wave));
-            item.put(HASH, s(object.hash()));
-            item.put(URL, s(object.url()));
             item.put(STATUS, s(ThingStatus.WRITTEN.name()));
-            item.put(STATUS_PARTITION, s(statusKey(object.rolloutId(), ThingStatus.WRITTEN, shardOf(thing))));
+            item.put(STATUS_PARTITION, s(statusKey(rolloutId, ThingStatus.WRITTEN, shardOf(thing))));
             item.put(WRITTEN_AT, n(now.toEpochMilli()));
             item.put(DUE_SHARD, n(shardOf(thing)));
             item.put(DUE_AT, n(due.toEpochMilli()));
@@ -161,7 +157,7 @@ public class LedgerStore {
         }
         awaitAll(chunks(puts, ITEMS_PER_BATCH_WRITE).stream().map(chunk -> writeAll(Map.of(table, chunk), 1)).toList());
         // counted only once every item is stored, so that a count never runs ahead of its items
-        countPage(object.rolloutId(), wave, page, things.size(), now);
+        countPage(rolloutId, wave, page, things.size(), now);
     }
 
     // The batch calls of a page run side by side on the asynchronous client: recording a page costs three

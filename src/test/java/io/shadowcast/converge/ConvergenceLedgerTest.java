@@ -251,6 +251,24 @@ class ConvergenceLedgerTest {
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(30, 0, 0, 0));
     }
 
+    @Test
+    void thingItemsLeaveTheObjectToTheRolloutRecordAndReportsStillFindTheirRollout() {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("lean", 3);
+        deviceLedger.willWrite(rollout.id(), 0, page);
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(config.table()).consistentRead(true)
+                .key(Map.of(TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + page.get(0)),
+                        TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rollout.id())))).item();
+        assertThat(item).containsKey(LedgerStore.STATUS).doesNotContainKeys(LedgerStore.HASH, LedgerStore.URL);
+
+        ledger.report(parsed(applied(page.get(0), SHADOW, rollout.url(), rollout.hash())));
+        ledger.report(parsed(applied(page.get(1), SHADOW, "s3://another/object", rollout.hash())));
+        ledger.report(parsed(applied(page.get(2), SHADOW, rollout.url(), "0".repeat(64))));
+
+        assertThat(deviceLedger.convergence(rollout.id())).as("only the report naming the rollout's url and hash")
+                .isEqualTo(new Convergence(3, 1, 0, 0));
+    }
+
     /** What step 1 of a move to APPLIED leaves on the thing item, with a repair deadline already passed. */
     private void pendingMove(String rolloutId, String thing, String token, long dueAt) {
         dynamo.updateItem(r -> r.tableName(config.table())
