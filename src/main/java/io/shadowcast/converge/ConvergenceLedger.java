@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -53,24 +55,27 @@ public class ConvergenceLedger implements DeviceLedger {
     }
 
     @Override
-    public void willWrite(String rolloutId, int wave, List<String> things) {
+    public CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things) {
         if (things.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         Map<String, LedgerStore.Recorded> recorded = store.recorded(rolloutId, things);
         List<String> fresh = things.stream().filter(thing -> !recorded.containsKey(thing)).toList();
         Instant now = clock.instant();
+        List<CompletableFuture<Void>> counts = new ArrayList<>();
         if (!fresh.isEmpty()) {
-            store.recordWritten(rolloutId, wave, fresh, now, now.plus(confirmTimeout));
+            counts.add(store.recordWritten(rolloutId, wave, fresh, now, now.plus(confirmTimeout)));
         }
         if (!recorded.isEmpty()) {
             // a repeated page: its things keep what their devices reported; a recording cut short by a
             // crash before its count is counted now (once: the count goes by the recording's token)
             recorded.values().stream().collect(Collectors.groupingBy(r -> r, Collectors.counting()))
-                    .forEach((recording, count) -> store.countPage(rolloutId, recording.wave(), recording.page(), count, now));
+                    .forEach((recording, count) -> counts.add(
+                            store.countPage(rolloutId, recording.wave(), recording.page(), count, now)));
             LOG.debugf("Rollout %s: %d of %d things of the page were recorded before, kept as they are", rolloutId,
                     recorded.size(), things.size());
         }
+        return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new));
     }
 
     @Override

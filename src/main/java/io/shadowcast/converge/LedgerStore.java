@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -135,11 +136,12 @@ public class LedgerStore {
 
     /**
      * Records things as WRITTEN with BatchWriteItem, then counts them in {@code written} under the token
-     * of this recording, which every one of them carries in {@code page}. A crash between the two leaves
-     * items whose page was never counted: the page, repeated on resume, finds them and counts them then
-     * ({@link #countPage}); the token makes sure that happens once.
+     * of this recording, which every one of them carries in {@code page}. Returns once the items are
+     * stored; the count is then under way, and the returned stage completes with it. A crash between the
+     * two leaves items whose page was never counted: the page, repeated on resume, finds them and counts
+     * them then ({@link #countPage}); the token makes sure that happens once.
      */
-    void recordWritten(String rolloutId, int wave, List<String> things, Instant now, Instant due) {
+    CompletableFuture<Void> recordWritten(String rolloutId, int wave, List<String> things, Instant now, Instant due) {
         String page = newToken();
         List<WriteRequest> puts = new ArrayList<>();
         for (String thing : things) {
@@ -157,12 +159,13 @@ public class LedgerStore {
         }
         awaitAll(chunks(puts, ITEMS_PER_BATCH_WRITE).stream().map(chunk -> writeAll(Map.of(table, chunk), 1)).toList());
         // counted only once every item is stored, so that a count never runs ahead of its items
-        countPage(rolloutId, wave, page, things.size(), now);
+        return countPage(rolloutId, wave, page, things.size(), now);
     }
 
     // The batch calls of a page run side by side on the asynchronous client: recording a page costs three
-    // round trips (read, write, count) instead of one per batch, which would cap a rollout on DynamoDB's
-    // latency (fourteen calls of ~10 ms for a page of 250 things is ~1,800 things/s).
+    // round trips (read, write, count; the page's writes wait for the first two) instead of one per batch,
+    // which would cap a rollout on DynamoDB's latency (fourteen calls of ~10 ms for a page of 250 things is
+    // ~1,800 things/s).
 
     private CompletableFuture<List<Map<String, AttributeValue>>> getAll(Map<String, KeysAndAttributes> request,
             int attempt) {
@@ -217,20 +220,26 @@ public class LedgerStore {
         return chunks;
     }
 
-    /** Adds a page recording's things to {@code written}, unless that recording was counted already. */
-    void countPage(String rolloutId, int wave, String page, long things, Instant now) {
-        try {
-            dynamo.updateItem(r -> r.tableName(table)
-                    .key(counterKey(rolloutId, PAGES_PREFIX, wave, Math.floorMod(page.hashCode(), SHARDS)))
-                    .updateExpression("ADD #written :things, #tokens :page SET #expires = :expires")
-                    .conditionExpression("attribute_not_exists(#tokens) OR NOT contains(#tokens, :token)")
-                    .expressionAttributeNames(Map.of("#written", ThingStatus.WRITTEN.counter, "#tokens", TOKENS,
-                            "#expires", EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":things", n(things), ":page", AttributeValue.fromSs(List.of(page)),
-                            ":token", s(page), ":expires", n(expiry(now)))));
-        } catch (ConditionalCheckFailedException counted) {
-            // this recording was counted before
-        }
+    /**
+     * Adds a page recording's things to {@code written}, unless that recording was counted already; the
+     * stage completes once the count is stored (or found taken), and fails when the call failed.
+     */
+    CompletableFuture<Void> countPage(String rolloutId, int wave, String page, long things, Instant now) {
+        return async.updateItem(r -> r.tableName(table)
+                        .key(counterKey(rolloutId, PAGES_PREFIX, wave, Math.floorMod(page.hashCode(), SHARDS)))
+                        .updateExpression("ADD #written :things, #tokens :page SET #expires = :expires")
+                        .conditionExpression("attribute_not_exists(#tokens) OR NOT contains(#tokens, :token)")
+                        .expressionAttributeNames(Map.of("#written", ThingStatus.WRITTEN.counter, "#tokens", TOKENS,
+                                "#expires", EXPIRES_AT))
+                        .expressionAttributeValues(Map.of(":things", n(things), ":page", AttributeValue.fromSs(List.of(page)),
+                                ":token", s(page), ":expires", n(expiry(now)))))
+                .handle((done, error) -> {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause == null || cause instanceof ConditionalCheckFailedException) {
+                        return null; // counted now, or this recording was counted before
+                    }
+                    throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+                });
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ public class JoinWriter {
     private WriteResult writeRecorded(RolloutRecord rollout, String thing, SdkBytes document, SlotLease.Fence fence)
             throws InterruptedException {
         int wave = rollout.plan() == null ? 0 : rollout.plan().waveOf(rollout.id(), thing);
-        ledger.willWrite(rollout.id(), wave, List.of(thing));
+        ledger.willWriteCounted(rollout.id(), wave, List.of(thing));
         WriteResult result = writer.write(thing, shadowName, document, fence);
         if (result.outcome() != WriteResult.Outcome.UPDATED) {
             ledger.notWritten(rollout.id(), thing);

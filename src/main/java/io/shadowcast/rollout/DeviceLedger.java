@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The things a rollout writes and what their devices reported back (docs/rollout.md, "Device reports").
@@ -17,9 +19,20 @@ public interface DeviceLedger {
 
     /**
      * Records the things of one page of a rollout's wave before their shadow writes. Idempotent: recording a
-     * thing again (a page repeated after a resume) keeps what its device already reported.
+     * thing again (a page repeated after a resume) keeps what its device already reported. Returns once the
+     * things are recorded, so that their writes may start; the stage completes once they are counted in
+     * {@code written} as well (which the page's checkpoint waits for), and fails when that failed.
      */
-    void willWrite(String rolloutId, int wave, List<String> things);
+    CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things);
+
+    /** {@link #willWrite}, returning once the things are counted too. */
+    default void willWriteCounted(String rolloutId, int wave, List<String> things) {
+        try {
+            willWrite(rolloutId, wave, things).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
+    }
 
     /** A recorded thing whose write did not happen after all (failed for good, or gone): nothing is awaited from it. */
     void notWritten(String rolloutId, String thing);

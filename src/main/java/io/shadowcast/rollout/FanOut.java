@@ -62,8 +62,9 @@ final class FanOut {
     static final int MAX_OPEN_PAGES = 8;
 
     /**
-     * Pages listed and being prepared ahead of the hand-out. Preparing a page takes three round trips to
-     * DynamoDB and listing the next one a round trip to IoT; with pages waiting, the next ones' listing and
+     * Pages listed and being prepared ahead of the hand-out. Preparing a page takes two round trips to
+     * DynamoDB before its writes may start (a third, its count, finishes beside them) and listing the next
+     * one a round trip to IoT; with pages waiting, the next ones' listing and
      * preparation run while the current one is handed out, and a slow recording (a busy table, a retried
      * batch) is absorbed instead of holding up the writes. Pages are prepared one after the other, so
      * the page needed next is always the first one done (PinnedRolloutBench, all things at 20 ms on the
@@ -78,12 +79,13 @@ final class FanOut {
         ThingPage fetch(String token);
 
         /**
-         * Makes a listed page ready to write (the ledger records its things before their writes). Runs on
-         * a thread of its own once the page before it is prepared, side by side with the listing and the
-         * writes.
+         * Makes a listed page ready to write (the ledger records its things before their writes) and
+         * returns once its writes may start; the stage completes once the rest of its preparation is done
+         * (the ledger counted its things), which its commit waits for. Runs on a thread of its own once the
+         * page before it returned from here, side by side with the listing and the writes.
          */
-        default ThingPage prepare(ThingPage page) {
-            return page;
+        default CompletionStage<Void> prepare(ThingPage page) {
+            return CompletableFuture.completedFuture(null);
         }
 
         /** False for a token a resume could not start from: no checkpoint is saved at it (the last page's always is). */
@@ -136,6 +138,10 @@ final class FanOut {
     }
 
     private record Stop(Ending ending, String reason) {
+    }
+
+    /** A page ready to write, and the rest of its preparation, which its commit waits for. */
+    private record Prepared(ThingPage page, CompletionStage<Void> finished) {
     }
 
     private final Executor reader;
@@ -211,13 +217,14 @@ final class FanOut {
             try (PageFeed feed = new PageFeed(startToken)) {
                 boolean more = true;
                 while (more) {
-                    ThingPage page = feed.next();
-                    if (page == null) {
+                    Prepared prepared = feed.next();
+                    if (prepared == null) {
                         Stop stop = stopped().orElseThrow();
                         return new Result(stop.ending(), stop.reason(), live.counts(), failedList());
                     }
+                    ThingPage page = prepared.page();
                     more = page.nextToken() != null;
-                    PageWork work = new PageWork(page.nextToken(), page.things().size());
+                    PageWork work = new PageWork(page.nextToken(), page.things().size(), prepared.finished());
                     open.add(work);
                     for (String thing : page.things()) {
                         Optional<Stop> stop = stopped();
@@ -245,7 +252,7 @@ final class FanOut {
          */
         private final class PageFeed implements AutoCloseable {
 
-            private final BlockingQueue<Future<ThingPage>> ahead = new ArrayBlockingQueue<>(PAGES_AHEAD);
+            private final BlockingQueue<Future<Prepared>> ahead = new ArrayBlockingQueue<>(PAGES_AHEAD);
             private final FutureTask<Void> lister;
 
             PageFeed(String startToken) {
@@ -258,7 +265,7 @@ final class FanOut {
 
             private void list(String token) throws InterruptedException {
                 String next = token;
-                Future<ThingPage> before = CompletableFuture.completedFuture(null);
+                Future<Prepared> before = CompletableFuture.completedFuture(null);
                 do {
                     ThingPage page;
                     try {
@@ -267,7 +274,7 @@ final class FanOut {
                         ahead.put(CompletableFuture.failedFuture(e));
                         return;
                     }
-                    FutureTask<ThingPage> prepared = new FutureTask<>(preparedAfter(before, page));
+                    FutureTask<Prepared> prepared = new FutureTask<>(preparedAfter(before, page));
                     ahead.put(prepared);
                     reader.execute(prepared);
                     before = prepared;
@@ -280,20 +287,20 @@ final class FanOut {
              * recordings side by side would both finish late on a store that serves them one call at a time.
              * A failure of the page before is the hand-out's to report (it meets that page first).
              */
-            private Callable<ThingPage> preparedAfter(Future<ThingPage> before, ThingPage page) {
+            private Callable<Prepared> preparedAfter(Future<Prepared> before, ThingPage page) {
                 return () -> {
                     try {
                         before.get();
                     } catch (ExecutionException | CancellationException e) {
                         throw new IllegalStateException("a page before this one was not prepared", e);
                     }
-                    return pages.prepare(page);
+                    return new Prepared(page, pages.prepare(page));
                 };
             }
 
             /** The next page, prepared; null when the rollout stopped while it waited. */
-            ThingPage next() throws InterruptedException {
-                Future<ThingPage> page;
+            Prepared next() throws InterruptedException {
+                Future<Prepared> page;
                 while ((page = ahead.poll(heartbeatMillis(), TimeUnit.MILLISECONDS)) == null) {
                     heartbeatIfDue();
                     if (stopped().isPresent()) {
@@ -308,14 +315,14 @@ final class FanOut {
             @Override
             public void close() {
                 lister.cancel(true);
-                for (Future<ThingPage> page = ahead.poll(); page != null; page = ahead.poll()) {
+                for (Future<Prepared> page = ahead.poll(); page != null; page = ahead.poll()) {
                     page.cancel(true);
                 }
             }
         }
 
         /** The page once read; null when the rollout stopped while it waited (a fresh listing can take minutes). */
-        private ThingPage await(Future<ThingPage> page) throws InterruptedException {
+        private Prepared await(Future<Prepared> page) throws InterruptedException {
             try {
                 while (true) {
                     try {
@@ -405,6 +412,10 @@ final class FanOut {
             }
             if (work.wasRefused()) {
                 throw new WritesRefused();
+            }
+            // a checkpoint past a page whose preparation failed would leave it unfinished for good
+            while (!work.awaitPrepared(heartbeatMillis())) {
+                heartbeatIfDue();
             }
             committed = committed.plus(work.counts());
             committedPages++;
@@ -530,13 +541,15 @@ final class FanOut {
     private static final class PageWork {
 
         private final String nextToken;
+        private final CompletableFuture<Void> prepared;
         private final CountDownLatch remaining;
         private final Tally tally = new Tally(RolloutCounts.ZERO);
         private final List<String> failed = new ArrayList<>();
         private volatile boolean refused;
 
-        PageWork(String nextToken, int size) {
+        PageWork(String nextToken, int size, CompletionStage<Void> prepared) {
             this.nextToken = nextToken;
+            this.prepared = prepared.toCompletableFuture();
             this.remaining = new CountDownLatch(size);
             tally.targets(size);
         }
@@ -566,12 +579,28 @@ final class FanOut {
             return refused;
         }
 
+        /** Every write has its outcome and the preparation finished: committing it does not wait. */
         boolean isDone() {
-            return remaining.getCount() == 0;
+            return remaining.getCount() == 0 && prepared.isDone();
         }
 
         boolean await(long millis) throws InterruptedException {
             return remaining.await(millis, TimeUnit.MILLISECONDS);
+        }
+
+        /** True once the page's preparation finished; its failure is thrown as it is. */
+        boolean awaitPrepared(long millis) throws InterruptedException {
+            try {
+                prepared.get(millis, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new IllegalStateException("preparing a page failed", e.getCause());
+            }
         }
 
         RolloutCounts counts() {

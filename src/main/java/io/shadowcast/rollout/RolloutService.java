@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -199,7 +201,7 @@ public class RolloutService {
                 SdkBytes payload = documentOf(record);
                 // each in the wave it belongs to, as its rollout's own pass recorded it
                 record.failedThings().stream().collect(Collectors.groupingBy(thing -> record.plan().waveOf(id, thing)))
-                        .forEach((wave, failed) -> ledger.willWrite(id, wave, failed));
+                        .forEach((wave, failed) -> ledger.willWriteCounted(id, wave, failed));
                 Tally tally = new Tally(record.counts());
                 List<String> stillFailing = new ArrayList<>();
                 for (String thing : record.failedThings()) {
@@ -445,11 +447,9 @@ public class RolloutService {
                 }
 
                 @Override
-                public ThingPage prepare(ThingPage members) {
-                    if (!members.things().isEmpty()) {
-                        ledger.willWrite(id, wave, members.things());
-                    }
-                    return members;
+                public CompletionStage<Void> prepare(ThingPage members) {
+                    return members.things().isEmpty() ? CompletableFuture.completedFuture(null)
+                            : ledger.willWrite(id, wave, members.things());
                 }
 
                 @Override

@@ -47,7 +47,7 @@ class ConvergenceLedgerTest {
     void aPageRecordedAgainKeepsWhatDevicesReportedAndCountsEachThingOnce() {
         var rollout = hashedRollout(rollouts);
         List<String> page = things("page", 60);
-        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
         for (String thing : page.subList(0, 20)) {
             ledger.report(parsed(applied(thing, SHADOW, rollout.url(), rollout.hash())));
         }
@@ -55,7 +55,7 @@ class ConvergenceLedgerTest {
 
         List<String> resumed = new ArrayList<>(page);
         resumed.addAll(things("joined", 5));
-        deviceLedger.willWrite(rollout.id(), 0, resumed);
+        deviceLedger.willWriteCounted(rollout.id(), 0, resumed);
 
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(65, 20, 1, 0));
         assertThat(store.get(rollout.id(), page.get(0)).orElseThrow().status()).isEqualTo(ThingStatus.APPLIED);
@@ -67,7 +67,7 @@ class ConvergenceLedgerTest {
     void duplicateReportsSentConcurrentlyAreCountedOnce() throws Exception {
         var rollout = hashedRollout(rollouts);
         List<String> page = things("dup", 40);
-        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
 
         ExecutorService devices = Executors.newFixedThreadPool(8);
         try {
@@ -92,9 +92,9 @@ class ConvergenceLedgerTest {
         var older = hashedRollout(rollouts);
         var newer = hashedRollout(rollouts);
         List<String> fleet = things("order", 4);
-        deviceLedger.willWrite(older.id(), 0, fleet);
+        deviceLedger.willWriteCounted(older.id(), 0, fleet);
         Thread.sleep(5); // the newer rollout's writes come later, as in a real fleet
-        deviceLedger.willWrite(newer.id(), 0, fleet);
+        deviceLedger.willWriteCounted(newer.id(), 0, fleet);
 
         // two devices still run the older object (they applied it before the newer write reached them)
         ledger.report(parsed(applied(fleet.get(0), SHADOW, older.url(), older.hash())));
@@ -114,9 +114,9 @@ class ConvergenceLedgerTest {
         var older = hashedRollout(rollouts);
         var newer = hashedRollout(rollouts);
         List<String> fleet = things("moved-on", 3);
-        deviceLedger.willWrite(older.id(), 0, fleet);
+        deviceLedger.willWriteCounted(older.id(), 0, fleet);
         Thread.sleep(5);
-        deviceLedger.willWrite(newer.id(), 0, fleet.subList(0, 2));
+        deviceLedger.willWriteCounted(newer.id(), 0, fleet.subList(0, 2));
 
         ledger.report(parsed(applied(fleet.get(0), SHADOW, newer.url(), newer.hash())));
         assertThat(deviceLedger.convergence(older.id())).isEqualTo(new Convergence(3, 0, 0, 0, 1));
@@ -138,7 +138,7 @@ class ConvergenceLedgerTest {
     void aFailedDeviceThatAppliesLaterMovesToAppliedAndAnErrorAfterApplyingChangesNothing() {
         var rollout = hashedRollout(rollouts);
         List<String> fleet = things("retry", 2);
-        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        deviceLedger.willWriteCounted(rollout.id(), 0, fleet);
 
         ledger.report(parsed(failed(fleet.get(0), SHADOW, rollout.url(), rollout.hash(), "no space")));
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(2, 0, 1, 0));
@@ -155,8 +155,8 @@ class ConvergenceLedgerTest {
         List<String> first = things("wave1", 3);
         List<String> second = things("wave2", 7);
         Instant before = Instant.now();
-        deviceLedger.willWrite(rollout.id(), 1, first);
-        deviceLedger.willWrite(rollout.id(), 2, second);
+        deviceLedger.willWriteCounted(rollout.id(), 1, first);
+        deviceLedger.willWriteCounted(rollout.id(), 2, second);
         ledger.report(parsed(applied(first.get(0), SHADOW, rollout.url(), rollout.hash())));
 
         assertThat(deviceLedger.convergence(rollout.id(), 1)).isEqualTo(new Convergence(3, 1, 0, 0));
@@ -173,7 +173,7 @@ class ConvergenceLedgerTest {
     void aThingNotWrittenAfterAllIsNoLongerCountedNorAwaited() {
         var rollout = hashedRollout(rollouts);
         List<String> fleet = things("gone", 3);
-        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        deviceLedger.willWriteCounted(rollout.id(), 0, fleet);
         deviceLedger.notWritten(rollout.id(), fleet.get(0));
         deviceLedger.notWritten(rollout.id(), fleet.get(0));
 
@@ -185,7 +185,7 @@ class ConvergenceLedgerTest {
     void silentDevicesTimeOutAfterTheConfirmTimeoutAndALateReportStillCounts() {
         var rollout = hashedRollout(rollouts);
         List<String> fleet = things("silent", 5);
-        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        deviceLedger.willWriteCounted(rollout.id(), 0, fleet);
         ledger.report(parsed(applied(fleet.get(0), SHADOW, rollout.url(), rollout.hash())));
         ledger.report(parsed(failed(fleet.get(1), SHADOW, rollout.url(), rollout.hash(), "bad image")));
         assertThat(deviceLedger.convergence(rollout.id()).timedOut()).isZero();
@@ -204,7 +204,7 @@ class ConvergenceLedgerTest {
     void movesCutShortByACrashAreCountedOnceByTheSweep() {
         var rollout = hashedRollout(rollouts);
         List<String> fleet = things("crash", 3);
-        deviceLedger.willWrite(rollout.id(), 0, fleet);
+        deviceLedger.willWriteCounted(rollout.id(), 0, fleet);
         long past = System.currentTimeMillis() - 1_000;
 
         // killed after step 1: the thing moved and holds its pending count, which nobody took
@@ -245,8 +245,8 @@ class ConvergenceLedgerTest {
         }
         assertThat(deviceLedger.convergence(rollout.id()).written()).isZero();
 
-        deviceLedger.willWrite(rollout.id(), 0, page);
-        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
 
         assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(30, 0, 0, 0));
     }
@@ -255,7 +255,7 @@ class ConvergenceLedgerTest {
     void thingItemsLeaveTheObjectToTheRolloutRecordAndReportsStillFindTheirRollout() {
         var rollout = hashedRollout(rollouts);
         List<String> page = things("lean", 3);
-        deviceLedger.willWrite(rollout.id(), 0, page);
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(config.table()).consistentRead(true)
                 .key(Map.of(TableProvisioner.LEDGER_PARTITION, AttributeValue.fromS(LedgerStore.THING_PREFIX + page.get(0)),
                         TableProvisioner.LEDGER_SORT, AttributeValue.fromS(rollout.id())))).item();

@@ -46,7 +46,7 @@ class ReportConsumerTest {
     void aReportDeliveredThreeTimesIsCountedOnceAndReportsOfOtherShadowsCountForNothing() {
         var rollout = hashedRollout(rollouts);
         List<String> fleet = things("queued", 6);
-        ledger.willWrite(rollout.id(), 0, fleet);
+        ledger.willWriteCounted(rollout.id(), 0, fleet);
         double appliedBefore = registry.counter("shadowcast.converge.things", "status", "applied").count();
         String queue = queueUrls.urlOf(config.queue());
 
@@ -70,7 +70,7 @@ class ReportConsumerTest {
     void malformedReportsGoToTheDeadLetterQueueLoggedOnceAndAGoodOneAfterThemIsCounted() {
         var rollout = hashedRollout(rollouts);
         String thing = things("after-poison", 1).get(0);
-        ledger.willWrite(rollout.id(), 0, List.of(thing));
+        ledger.willWriteCounted(rollout.id(), 0, List.of(thing));
         String marker = UUID.randomUUID().toString();
         Map<String, String> poison = new LinkedHashMap<>();
         poison.put("not json", "hash=" + marker);

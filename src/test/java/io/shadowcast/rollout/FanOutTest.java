@@ -7,12 +7,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -97,7 +101,7 @@ class FanOutTest {
             }
 
             @Override
-            public ThingPage prepare(ThingPage page) {
+            public CompletionStage<Void> prepare(ThingPage page) {
                 mostAtOnce.accumulateAndGet(preparing.incrementAndGet(), Math::max);
                 try {
                     Thread.sleep(page.things().get(0).equals("t-0") ? 60 : 5); // a slow first page
@@ -107,7 +111,7 @@ class FanOutTest {
                 preparedFirsts.add(page.things().get(0));
                 prepared.addAll(page.things());
                 preparing.decrementAndGet();
-                return page;
+                return CompletableFuture.completedFuture(null);
             }
         };
 
@@ -305,6 +309,56 @@ class FanOutTest {
         WriteResult write(String thing) throws Exception;
     }
 
+    @Test
+    void writesGoOnWhileAPagesPreparationFinishesAndItsCheckpointWaitsForItAndStopsWhenItFailed() throws Exception {
+        Fleet fleet = new Fleet(1_000);
+        Map<String, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
+        AtomicInteger writes = new AtomicInteger();
+        Recorder progress = new Recorder();
+        FanOut.Pages pages = new FanOut.Pages() {
+            @Override
+            public ThingPage fetch(String token) {
+                return fleet.page(token);
+            }
+
+            @Override
+            public CompletionStage<Void> prepare(ThingPage page) {
+                return finishing.computeIfAbsent(page.things().get(0), first -> new CompletableFuture<>());
+            }
+        };
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<FanOut.Result> run = runner.submit(() -> fanOut.run(FanOut.Checkpoint.START, pages,
+                    onPool(thing -> {
+                        writes.incrementAndGet();
+                        return WriteResult.updated(thing, 0);
+                    }), progress));
+
+            awaitTrue(() -> writes.get() == 1_000);
+            Thread.sleep(100);
+            assertThat(progress.checkpoints).as("no page is committed before its preparation finished").isEmpty();
+
+            finishing.get("t-0").complete(null);
+            awaitTrue(() -> progress.checkpoints.size() == 1);
+            finishing.get("t-250").completeExceptionally(new IllegalStateException("the count failed"));
+
+            assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasRootCauseMessage("the count failed");
+            assertThat(progress.checkpoints).hasSize(1);
+            assertThat(progress.checkpoints.get(0).token()).as("a resume repeats the page").isEqualTo("250");
+        } finally {
+            runner.shutdownNow();
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited 10 s").isLessThan(until);
+            Thread.sleep(5);
+        }
+    }
+
     private FanOut.Writer onPool(BlockingWriter writer) {
         return thing -> CompletableFuture.supplyAsync(() -> {
             try {
@@ -341,7 +395,7 @@ class FanOutTest {
 
     private static class Recorder implements FanOut.Progress {
 
-        final List<FanOut.Checkpoint> checkpoints = new ArrayList<>();
+        final List<FanOut.Checkpoint> checkpoints = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger heartbeats = new AtomicInteger();
 
         @Override
