@@ -73,6 +73,9 @@ final class FanOut {
      */
     static final int PAGES_AHEAD = 2;
 
+    /** How long a stop waits for a page's preparation under way, to learn which things it recorded. */
+    private static final long PREPARATION_WAIT_SECONDS = 30;
+
     /** Reads one page of targets; null token means the first page. */
     @FunctionalInterface
     interface Pages {
@@ -133,8 +136,17 @@ final class FanOut {
         COMPLETED, ABORTED, CANCELLED, SUPERSEDED
     }
 
-    /** @param reason why it stopped early; for SUPERSEDED the id of the rollout that superseded it */
-    record Result(Ending ending, String reason, RolloutCounts counts, List<String> failedThings) {
+    /**
+     * @param reason    why it stopped early; for SUPERSEDED the id of the rollout that superseded it
+     * @param unwritten things of pages prepared (recorded in the ledger) but never handed out, when it stopped
+     *                  early: nothing was written to them
+     */
+    record Result(Ending ending, String reason, RolloutCounts counts, List<String> failedThings,
+            List<String> unwritten) {
+
+        Result(Ending ending, String reason, RolloutCounts counts, List<String> failedThings) {
+            this(ending, reason, counts, failedThings, List.of());
+        }
     }
 
     private record Stop(Ending ending, String reason) {
@@ -181,6 +193,8 @@ final class FanOut {
         /** Failed names of the committed pages only: saved with a checkpoint, as a resume writes the other pages again. */
         private final Set<String> committedFailed;
         private final Deque<PageWork> open = new ArrayDeque<>(2);
+        /** Things of prepared pages that were not handed out because the rollout stopped. */
+        private final List<String> unwritten = new ArrayList<>();
         private final String startToken;
         private RolloutCounts committed;
         private int committedPages;
@@ -209,8 +223,12 @@ final class FanOut {
                 if (stop.isEmpty()) {
                     throw new RolloutStoppedException("its writes were refused: its lease on the shadow slot ran out");
                 }
-                return new Result(stop.get().ending(), stop.get().reason(), live.counts(), failedList());
+                return stoppedWith(stop.get());
             }
+        }
+
+        private Result stoppedWith(Stop stop) {
+            return new Result(stop.ending(), stop.reason(), live.counts(), failedList(), List.copyOf(unwritten));
         }
 
         private Result writeAll() throws InterruptedException {
@@ -219,21 +237,21 @@ final class FanOut {
                 while (more) {
                     Prepared prepared = feed.next();
                     if (prepared == null) {
-                        Stop stop = stopped().orElseThrow();
-                        return new Result(stop.ending(), stop.reason(), live.counts(), failedList());
+                        return stoppedWith(stopped().orElseThrow());
                     }
-                    ThingPage page = prepared.page();
-                    more = page.nextToken() != null;
-                    PageWork work = new PageWork(page.nextToken(), page.things().size(), prepared.finished());
+                    List<String> things = prepared.page().things();
+                    more = prepared.page().nextToken() != null;
+                    PageWork work = new PageWork(prepared.page().nextToken(), things.size(), prepared.finished());
                     open.add(work);
-                    for (String thing : page.things()) {
+                    for (int i = 0; i < things.size(); i++) {
                         Optional<Stop> stop = stopped();
                         if (stop.isPresent()) {
+                            unwritten.addAll(things.subList(i, things.size()));
                             feed.close();
                             awaitInFlight();
-                            return new Result(stop.get().ending(), stop.get().reason(), live.counts(), failedList());
+                            return stoppedWith(stop.get());
                         }
-                        submit(thing, work);
+                        submit(things.get(i), work);
                     }
                     commitFinishedPages();
                 }
@@ -247,13 +265,15 @@ final class FanOut {
         /**
          * The pages from a token on, listed one after the other by one reader task, each prepared by a
          * task of its own after the page before it; at most {@link #PAGES_AHEAD} wait for the hand-out.
-         * Closing it interrupts the listing (a fresh listing can take minutes) and the preparations still
-         * running.
+         * Closing it interrupts the listing (a fresh listing can take minutes); a page whose preparation
+         * has not begun is not prepared, and one that was prepared, or is being prepared, is waited for and
+         * its things noted as {@code unwritten}.
          */
         private final class PageFeed implements AutoCloseable {
 
             private final BlockingQueue<Future<Prepared>> ahead = new ArrayBlockingQueue<>(PAGES_AHEAD);
             private final FutureTask<Void> lister;
+            private volatile boolean closed;
 
             PageFeed(String startToken) {
                 lister = new FutureTask<>(() -> {
@@ -294,7 +314,7 @@ final class FanOut {
                     } catch (ExecutionException | CancellationException e) {
                         throw new IllegalStateException("a page before this one was not prepared", e);
                     }
-                    return new Prepared(page, pages.prepare(page));
+                    return closed ? null : new Prepared(page, pages.prepare(page));
                 };
             }
 
@@ -312,35 +332,55 @@ final class FanOut {
                 return await(page);
             }
 
-            @Override
-            public void close() {
-                lister.cancel(true);
-                for (Future<Prepared> page = ahead.poll(); page != null; page = ahead.poll()) {
-                    page.cancel(true);
-                }
-            }
-        }
-
-        /** The page once read; null when the rollout stopped while it waited (a fresh listing can take minutes). */
-        private Prepared await(Future<Prepared> page) throws InterruptedException {
-            try {
-                while (true) {
-                    try {
-                        return page.get(heartbeatMillis(), TimeUnit.MILLISECONDS);
-                    } catch (TimeoutException e) {
-                        heartbeatIfDue();
-                        if (stopped().isPresent()) {
-                            page.cancel(true);
-                            awaitInFlight();
-                            return null;
+            /** The page once prepared; null when the rollout stopped while it waited. */
+            private Prepared await(Future<Prepared> page) throws InterruptedException {
+                try {
+                    while (true) {
+                        try {
+                            return page.get(heartbeatMillis(), TimeUnit.MILLISECONDS);
+                        } catch (TimeoutException e) {
+                            heartbeatIfDue();
+                            if (stopped().isPresent()) {
+                                close();
+                                leftOver(page);
+                                awaitInFlight();
+                                return null;
+                            }
                         }
                     }
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    throw new IllegalStateException("reading a page of targets failed", e.getCause());
                 }
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException runtime) {
-                    throw runtime;
+            }
+
+            @Override
+            public void close() {
+                if (closed) {
+                    return;
                 }
-                throw new IllegalStateException("reading a page of targets failed", e.getCause());
+                closed = true;
+                lister.cancel(true);
+                for (Future<Prepared> page = ahead.poll(); page != null; page = ahead.poll()) {
+                    leftOver(page);
+                }
+            }
+
+            /** A page that will not be handed out: once its preparation ended, its recorded things are unwritten. */
+            private void leftOver(Future<Prepared> page) {
+                try {
+                    Prepared prepared = page.get(PREPARATION_WAIT_SECONDS, TimeUnit.SECONDS);
+                    if (prepared != null) {
+                        unwritten.addAll(prepared.page().things());
+                    }
+                } catch (InterruptedException e) {
+                    // shutting down: the rollout resumes from its checkpoint and records these pages again
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | CancellationException | TimeoutException e) {
+                    LOG.debugf("A page left over at a stop was not prepared: %s", e.toString());
+                }
             }
         }
 

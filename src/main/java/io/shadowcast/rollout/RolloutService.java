@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -50,6 +52,8 @@ public class RolloutService {
     private final ShadowPayload payloads;
     /** At most one checkpoint save a second: at 4,000 writes/s a page is done every 60 ms. */
     static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(1);
+    /** Things told to the ledger side by side after a stop (each is a read and a few conditional writes). */
+    private static final int FORGET_LANES = 8;
 
     private final ExecutorService pageReader;
     private final FanOut fanOut;
@@ -420,6 +424,9 @@ public class RolloutService {
                         object.url(), wave + 1, paused.reason());
                 return Optional.of(paused);
             }
+            if (result.ending() != FanOut.Ending.COMPLETED) {
+                forgetUnwritten(id, result.unwritten());
+            }
             if (result.ending() != FanOut.Ending.COMPLETED || plan.isLast(wave)) {
                 return Optional.of(finish(id, owner, object, result, started));
             }
@@ -518,6 +525,38 @@ public class RolloutService {
                 throw new RolloutStoppedException("it is no longer this worker's running rollout (" + ownership + ")");
             }
         }
+    }
+
+    /**
+     * Tells the ledger about the things of pages recorded ahead that a final stop left unwritten, a few at a
+     * time side by side, so that the rollout's {@code written} is what it wrote (a pause keeps them: its
+     * resume writes them). Best effort: a thing left recorded times out like a silent device.
+     */
+    private void forgetUnwritten(String id, List<String> unwritten) throws InterruptedException {
+        if (unwritten.isEmpty()) {
+            return;
+        }
+        int lanes = Math.min(FORGET_LANES, unwritten.size());
+        List<Future<?>> running = new ArrayList<>(lanes);
+        for (int lane = 0; lane < lanes; lane++) {
+            int first = lane;
+            running.add(pageReader.submit(() -> {
+                for (int i = first; i < unwritten.size(); i += lanes) {
+                    ledger.notWritten(id, unwritten.get(i));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> lane : running) {
+            try {
+                lane.get();
+            } catch (ExecutionException e) {
+                LOG.warnf("Rollout %s: could not tell the ledger that some of %d things were not written (%s); they "
+                        + "will time out", id, unwritten.size(), e.getCause().toString());
+            }
+        }
+        LOG.infof("Rollout %s: %d things recorded ahead were not written; the ledger no longer awaits them", id,
+                unwritten.size());
     }
 
     /** Publishes the harm alert a pause left due on the record, then takes it off (a stop in between publishes it again). */

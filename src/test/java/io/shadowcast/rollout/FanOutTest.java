@@ -220,6 +220,52 @@ class FanOutTest {
     }
 
     @Test
+    void aStopNamesTheThingsItsPagesPreparedButNeverHandedOut() throws Exception {
+        Fleet fleet = new Fleet(2_000);
+        Set<String> prepared = ConcurrentHashMap.newKeySet();
+        Set<String> written = ConcurrentHashMap.newKeySet();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Recorder progress = new Recorder() {
+            @Override
+            public boolean cancelled() {
+                return cancelled.get();
+            }
+        };
+        FanOut.Pages pages = new FanOut.Pages() {
+            @Override
+            public ThingPage fetch(String token) {
+                return fleet.page(token);
+            }
+
+            @Override
+            public CompletionStage<Void> prepare(ThingPage page) {
+                prepared.addAll(page.things());
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+
+        var result = fanOut.run(FanOut.Checkpoint.START, pages, onPool(thing -> {
+            written.add(thing);
+            if (thing.equals("t-300")) {
+                awaitTrue(() -> prepared.size() == 4 * PAGE); // the two pages after this one are prepared
+                cancelled.set(true);
+            } else if (Integer.parseInt(thing.substring(2)) > 300) {
+                awaitTrue(cancelled::get); // the writes after it do not run ahead of the stop
+            }
+            return WriteResult.updated(thing, 0);
+        }), progress);
+
+        assertThat(result.ending()).isEqualTo(FanOut.Ending.CANCELLED);
+        assertThat(result.unwritten()).as("the rest of the page being handed out and the two pages ahead")
+                .hasSize(4 * PAGE - written.size());
+        assertThat(result.unwritten()).doesNotHaveDuplicates().doesNotContainAnyElementsOf(written);
+        Set<String> accounted = new java.util.HashSet<>(written);
+        accounted.addAll(result.unwritten());
+        assertThat(accounted).as("every prepared thing was written or is named unwritten").isEqualTo(prepared);
+        assertThat(result.counts().updated()).isEqualTo(written.size());
+    }
+
+    @Test
     void aWriterExceptionIsAFailureOfThatThingOnly() throws Exception {
         Fleet fleet = new Fleet(10);
 

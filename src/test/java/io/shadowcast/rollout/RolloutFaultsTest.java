@@ -45,6 +45,7 @@ class RolloutFaultsTest {
     @Inject RolloutConfig config;
     @Inject SqsClient sqs;
     @Inject QueueUrls queueUrls;
+    @Inject DeviceLedger ledger;
     IotSimulator iot;
 
     private List<String> added = List.of();
@@ -145,6 +146,9 @@ class RolloutFaultsTest {
         assertThat(record.counts().attempted()).isEqualTo(record.counts().targets());
         assertThat(record.counts().targets()).isLessThan(iot.thingNames().size());
         assertThat(record.failedThings()).hasSize((int) Math.min(100, record.counts().failed()));
+        // pages recorded ahead of the abort were never written: the ledger awaits no device of them
+        await("the ledger to count what was written", TIMEOUT,
+                () -> ledger.convergence(record.id()).written() == record.counts().updated());
     }
 
     @Test
@@ -168,6 +172,9 @@ class RolloutFaultsTest {
         assertThat(ended.status()).isEqualTo(RolloutStatus.CANCELLED);
         assertThat(ended.counts().targets()).isLessThan(iot.thingNames().size());
         assertThat(ended.counts().attempted()).isEqualTo(ended.counts().targets());
+        // the pages recorded ahead of the cancel were never written: the ledger awaits no device of them
+        await("the ledger to count what was written (" + ended.counts().updated() + ")", TIMEOUT,
+                () -> ledger.convergence(id).written() == store.get(id).orElseThrow().counts().updated());
     }
 
     @Test
