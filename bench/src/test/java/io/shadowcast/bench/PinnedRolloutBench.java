@@ -123,12 +123,15 @@ class PinnedRolloutBench {
             setups.add(new Setup("this build, thing group", JAR, Map.of(), Map.of("shadowcast-thing-group", GROUP)));
         }
         if (!BASELINE_JAR.isEmpty()) {
-            // -Dbench.baseline-tuned=false: an earlier build of the async writer, with its defaults
-            setups.add(Boolean.parseBoolean(System.getProperty("bench.baseline-tuned", "true"))
-                    ? new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
-                            Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200"))
-                    : new Setup("earlier build, group", Path.of(BASELINE_JAR), Map.of(),
-                            Map.of("shadowcast-thing-group", GROUP)));
+            // tuned: the settings an old sync writer needed; group, all-things: an earlier build with its defaults
+            setups.add(switch (System.getProperty("bench.baseline-setup", "tuned")) {
+                case "tuned" -> new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
+                        Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200"));
+                case "group" -> new Setup("earlier build, group", Path.of(BASELINE_JAR), Map.of(),
+                        Map.of("shadowcast-thing-group", GROUP));
+                case "all-things" -> new Setup("earlier build, all things", Path.of(BASELINE_JAR), Map.of());
+                default -> throw new IllegalArgumentException("bench.baseline-setup must be tuned, group or all-things");
+            });
         }
         List<Run> runs = new ArrayList<>();
         List<String> sequential = new ArrayList<>();
