@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,26 +97,18 @@ class FanOutTest {
         AtomicInteger mostAtOnce = new AtomicInteger();
         List<String> preparedFirsts = Collections.synchronizedList(new ArrayList<>());
         Set<String> prepared = ConcurrentHashMap.newKeySet();
-        FanOut.Pages pages = new FanOut.Pages() {
-            @Override
-            public ThingPage fetch(String token) {
-                return fleet.page(token);
+        FanOut.Pages pages = fleet.preparedBy(page -> {
+            mostAtOnce.accumulateAndGet(preparing.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(page.things().get(0).equals("t-0") ? 60 : 5); // a slow first page
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public CompletionStage<Void> prepare(ThingPage page) {
-                mostAtOnce.accumulateAndGet(preparing.incrementAndGet(), Math::max);
-                try {
-                    Thread.sleep(page.things().get(0).equals("t-0") ? 60 : 5); // a slow first page
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                preparedFirsts.add(page.things().get(0));
-                prepared.addAll(page.things());
-                preparing.decrementAndGet();
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+            preparedFirsts.add(page.things().get(0));
+            prepared.addAll(page.things());
+            preparing.decrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        });
 
         var result = fanOut.run(FanOut.Checkpoint.START, pages, onPool(thing -> {
             assertThat(prepared).as("written before its page was prepared: %s", thing).contains(thing);
@@ -231,18 +226,10 @@ class FanOutTest {
                 return cancelled.get();
             }
         };
-        FanOut.Pages pages = new FanOut.Pages() {
-            @Override
-            public ThingPage fetch(String token) {
-                return fleet.page(token);
-            }
-
-            @Override
-            public CompletionStage<Void> prepare(ThingPage page) {
-                prepared.addAll(page.things());
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+        FanOut.Pages pages = fleet.preparedBy(page -> {
+            prepared.addAll(page.things());
+            return CompletableFuture.completedFuture(null);
+        });
 
         var result = fanOut.run(FanOut.Checkpoint.START, pages, onPool(thing -> {
             written.add(thing);
@@ -259,7 +246,7 @@ class FanOutTest {
         assertThat(result.unwritten()).as("the rest of the page being handed out and the two pages ahead")
                 .hasSize(4 * PAGE - written.size());
         assertThat(result.unwritten()).doesNotHaveDuplicates().doesNotContainAnyElementsOf(written);
-        Set<String> accounted = new java.util.HashSet<>(written);
+        Set<String> accounted = new HashSet<>(written);
         accounted.addAll(result.unwritten());
         assertThat(accounted).as("every prepared thing was written or is named unwritten").isEqualTo(prepared);
         assertThat(result.counts().updated()).isEqualTo(written.size());
@@ -361,17 +348,8 @@ class FanOutTest {
         Map<String, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
         AtomicInteger writes = new AtomicInteger();
         Recorder progress = new Recorder();
-        FanOut.Pages pages = new FanOut.Pages() {
-            @Override
-            public ThingPage fetch(String token) {
-                return fleet.page(token);
-            }
-
-            @Override
-            public CompletionStage<Void> prepare(ThingPage page) {
-                return finishing.computeIfAbsent(page.things().get(0), first -> new CompletableFuture<>());
-            }
-        };
+        FanOut.Pages pages = fleet.preparedBy(
+                page -> finishing.computeIfAbsent(page.things().get(0), first -> new CompletableFuture<>()));
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try {
             Future<FanOut.Result> run = runner.submit(() -> fanOut.run(FanOut.Checkpoint.START, pages,
@@ -397,7 +375,7 @@ class FanOutTest {
         }
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waited 10 s").isLessThan(until);
@@ -436,6 +414,21 @@ class FanOutTest {
             }
             peakAlive.accumulateAndGet(alive.addAndGet(names.size()), Math::max);
             return new ThingPage(names, to < size ? Integer.toString(to) : null);
+        }
+
+        /** The fleet's pages, each prepared by {@code prepare}. */
+        FanOut.Pages preparedBy(Function<ThingPage, CompletionStage<Void>> prepare) {
+            return new FanOut.Pages() {
+                @Override
+                public ThingPage fetch(String token) {
+                    return page(token);
+                }
+
+                @Override
+                public CompletionStage<Void> prepare(ThingPage page) {
+                    return prepare.apply(page);
+                }
+            };
         }
     }
 
