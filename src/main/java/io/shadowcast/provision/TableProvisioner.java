@@ -55,15 +55,16 @@ public class TableProvisioner {
     public void checksTable(String table) {
         if (create(table, CHECK_KEY, index(DUE_INDEX, DUE_SHARD, DUE_AT),
                 attribute(DUE_SHARD, ScalarAttributeType.N), attribute(DUE_AT, ScalarAttributeType.N))) {
-            dynamo.updateTimeToLive(r -> r.tableName(table)
-                    .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+            expireByTtl(table);
             LOG.infof("Created timer table %s", table);
         }
     }
 
+    /** The rollout records carry no expiry; the TTL removes the harm markers once their watch is long over. */
     void rolloutsTable(String table) {
         if (create(table, ROLLOUT_KEY, index(RECENT_INDEX, RECENT_PARTITION, RECENT_SORT),
                 attribute(RECENT_PARTITION, ScalarAttributeType.S), attribute(RECENT_SORT, ScalarAttributeType.N))) {
+            expireByTtl(table);
             LOG.infof("Created rollout table %s", table);
         }
     }
@@ -82,8 +83,7 @@ public class TableProvisioner {
                 .globalSecondaryIndexes(index(STATUS_INDEX, STATUS_PARTITION, STATUS_SORT),
                         index(DUE_INDEX, DUE_SHARD, DUE_AT)));
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
-        dynamo.updateTimeToLive(r -> r.tableName(table)
-                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+        expireByTtl(table);
         LOG.infof("Created ledger table %s", table);
     }
 
@@ -101,6 +101,12 @@ public class TableProvisioner {
                 .globalSecondaryIndexes(index));
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
         return true;
+    }
+
+    /** DynamoDB deletes the table's items once their {@code expiresAt} (epoch seconds) has passed. */
+    private void expireByTtl(String table) {
+        dynamo.updateTimeToLive(r -> r.tableName(table)
+                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
     }
 
     private boolean exists(String table) {

@@ -1,5 +1,6 @@
 package io.shadowcast.rollout;
 
+import static io.shadowcast.provision.TableProvisioner.EXPIRES_AT;
 import static io.shadowcast.provision.TableProvisioner.RECENT_INDEX;
 import static io.shadowcast.provision.TableProvisioner.RECENT_PARTITION;
 import static io.shadowcast.provision.TableProvisioner.RECENT_SORT;
@@ -13,6 +14,7 @@ import io.shadowcast.api.PageCursor;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -87,6 +89,11 @@ public class RolloutStore {
     private static final String WATCHED = "rollouts";
     /** Marks one thing counted as harmed by one rollout ({@code harm:<rollout>:<thing>}), so it is counted once. */
     static final String HARM_PREFIX = "harm:";
+    /**
+     * A harm marker only has to outlive its wave's watch (a disconnect counts within {@code harm.window} of
+     * the write); then the table's TTL deletes it. Rollout records carry no expiry and stay.
+     */
+    static final Duration HARM_MARKER_RETENTION = Duration.ofDays(30);
 
     /** The outcome of trying to take a rollout on. */
     public sealed interface Claim {
@@ -368,10 +375,12 @@ public class RolloutStore {
      * False when it was counted before.
      */
     public boolean countHarm(String id, int wave, String thing) {
+        long expiresAt = clock.instant().plus(HARM_MARKER_RETENTION).getEpochSecond();
         try {
             dynamo.transactWriteItems(t -> t.transactItems(
                     TransactWriteItem.builder().put(p -> p.tableName(table)
-                            .item(Map.of(ROLLOUT_KEY, s(HARM_PREFIX + id + ":" + thing), WAVE, n(wave)))
+                            .item(Map.of(ROLLOUT_KEY, s(HARM_PREFIX + id + ":" + thing), WAVE, n(wave),
+                                    EXPIRES_AT, n(expiresAt)))
                             .conditionExpression("attribute_not_exists(#id)")
                             .expressionAttributeNames(Map.of("#id", ROLLOUT_KEY))).build(),
                     TransactWriteItem.builder().update(u -> u.tableName(table).key(key(id))

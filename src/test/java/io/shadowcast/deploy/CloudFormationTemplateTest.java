@@ -214,6 +214,8 @@ class CloudFormationTemplateTest {
         assertThat(keys(rollouts.get("KeySchema"))).containsExactly(TableProvisioner.ROLLOUT_KEY + " HASH");
         assertThat(index(rollouts, TableProvisioner.RECENT_INDEX)).containsExactly(TableProvisioner.RECENT_PARTITION + " HASH",
                 TableProvisioner.RECENT_SORT + " RANGE");
+        assertThat(map(rollouts.get("TimeToLiveSpecification"))).as("harm markers expire; records carry no expiry")
+                .containsEntry("AttributeName", TableProvisioner.EXPIRES_AT).containsEntry("Enabled", true);
 
         Map<String, Object> ledger = properties("LedgerTable", "AWS::DynamoDB::Table");
         assertThat(name("LedgerTable", "TableName")).isEqualTo(ConfigKeys.defaultOf(ConvergeConfig.class, "table"));

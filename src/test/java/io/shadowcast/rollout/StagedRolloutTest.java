@@ -16,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.shadowcast.config.RolloutConfig;
+import io.shadowcast.provision.TableProvisioner;
 import io.shadowcast.testing.AuthOn;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundException;
@@ -66,6 +69,7 @@ class StagedRolloutTest {
     @Inject RolloutStore store;
     @Inject RolloutConfig config;
     @Inject DeviceLedger ledger;
+    @Inject DynamoDbClient dynamo;
 
     private final String type = "waves-" + UUID.randomUUID().toString().substring(0, 8);
     private List<String> names = List.of();
@@ -181,6 +185,17 @@ class StagedRolloutTest {
                 + " updated devices disconnected within 30m");
         long named = Long.parseLong(paused.reason().split(" ")[2]);
         assertThat(named).isGreaterThan(first.size() / 5).isLessThanOrEqualTo(harmed);
+        List<Map<String, AttributeValue>> markers = offline.stream()
+                .map(thing -> dynamo.getItem(r -> r.tableName(config.table()).consistentRead(true).key(Map.of(
+                        TableProvisioner.ROLLOUT_KEY, AttributeValue.fromS(RolloutStore.HARM_PREFIX + id + ":" + thing)))))
+                .filter(response -> response.hasItem() && !response.item().isEmpty())
+                .map(response -> response.item()).toList();
+        assertThat(markers).hasSizeGreaterThanOrEqualTo((int) harmed).allSatisfy(marker -> {
+            assertThat(marker).as("a harm marker expires").containsKey(TableProvisioner.EXPIRES_AT);
+            assertThat(Instant.ofEpochSecond(Long.parseLong(marker.get(TableProvisioner.EXPIRES_AT).n())))
+                    .as("long after any watch")
+                    .isBetween(Instant.now().plus(Duration.ofDays(29)), Instant.now().plus(Duration.ofDays(31)));
+        });
         RolloutFixture.sleep(2_000);
         List<JsonNode> received = alertsAbout(alerts, id);
         assertThat(received).hasSize(1);
