@@ -412,6 +412,10 @@ public class RolloutService {
                                 .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
                         new Progress(id, owner, cancelled, keeper, plan, wave));
                 drained = true;
+                if (result.ending() != FanOut.Ending.COMPLETED) {
+                    // while this worker still holds the slot: a resume (which enters it first) records them afresh
+                    forgetUnwritten(id, result.unwritten());
+                }
             } finally {
                 slots.release(writing, drained);
                 keeper.doneWriting();
@@ -423,9 +427,6 @@ public class RolloutService {
                 LOG.infof("Rollout %s of %s PAUSED in wave %d (%s); it resumes from its last checkpoint", id,
                         object.url(), wave + 1, paused.reason());
                 return Optional.of(paused);
-            }
-            if (result.ending() != FanOut.Ending.COMPLETED) {
-                forgetUnwritten(id, result.unwritten());
             }
             if (result.ending() != FanOut.Ending.COMPLETED || plan.isLast(wave)) {
                 return Optional.of(finish(id, owner, object, result, started));
@@ -528,9 +529,9 @@ public class RolloutService {
     }
 
     /**
-     * Tells the ledger about the things of pages recorded ahead that a final stop left unwritten, a few at a
-     * time side by side, so that the rollout's {@code written} is what it wrote (a pause keeps them: its
-     * resume writes them). Best effort: a thing left recorded times out like a silent device.
+     * Tells the ledger about the things of pages recorded ahead that a stop (a pause too) left unwritten, a
+     * few at a time side by side, so that the rollout's {@code written} is what it wrote; a resume records
+     * them again. Best effort: a thing left recorded times out like a silent device.
      */
     private void forgetUnwritten(String id, List<String> unwritten) throws InterruptedException {
         if (unwritten.isEmpty()) {

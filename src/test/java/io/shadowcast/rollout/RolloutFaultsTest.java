@@ -178,6 +178,65 @@ class RolloutFaultsTest {
     }
 
     @Test
+    void aRolloutPausedMidWayAndThenCancelledLeavesTheLedgerCountingWhatItWrote() {
+        String id = slowRolloutWriting("pause-cancel");
+        given().post("/rollouts/" + id + "/pause").then().statusCode(200).body("status", equalTo("PAUSED"));
+        awaitWorkerStopped();
+        given().delete("/rollouts/" + id).then().statusCode(200).body("status", equalTo("CANCELLED"));
+
+        // the record counts up to its last checkpoint; the ledger counts every shadow the rollout wrote, no more
+        String hash = store.get(id).orElseThrow().hash();
+        assertThat(holding(hash)).isLessThan(iot.thingNames().size());
+        await("the ledger to count the shadows written (" + holding(hash) + ")", TIMEOUT,
+                () -> ledger.convergence(id).written() == holding(hash));
+    }
+
+    @Test
+    void aRolloutPausedMidWayAndResumedCountsEveryThingInTheLedgerOnce() {
+        String id = slowRolloutWriting("pause-resume");
+        given().post("/rollouts/" + id + "/pause").then().statusCode(200).body("status", equalTo("PAUSED"));
+        awaitWorkerStopped();
+        given().post("/rollouts/" + id + "/resume").then().statusCode(202);
+
+        RolloutRecord done = awaitFinal(store, id, TIMEOUT);
+        assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(done.counts().updated()).isEqualTo(iot.thingNames().size());
+        assertThat(ledger.convergence(id).written()).isEqualTo(done.counts().updated()).isEqualTo(holding(done.hash()));
+    }
+
+    /** Things whose shadow holds this hash. */
+    private long holding(String hash) {
+        return iot.thingNames().stream().filter(thing -> iot.shadow(thing, SimulatedIot.SHADOW)
+                .map(shadow -> shadow.path("state").path("desired").path("s3").path("hash").asText().equals(hash))
+                .orElse(false)).count();
+    }
+
+    /** A rollout of 1,000 things at 200 ms a write, once its first writes went out; returns its id. */
+    private String slowRolloutWriting(String name) {
+        iot.setFaults(new IotSimulator.Faults(0, 200, 0, 0));
+        added = names(name, 1_000);
+        added.forEach(iot::addThing);
+        iot.resetCounters();
+        var uploaded = upload(s3, config.bucket(), name + "/" + UUID.randomUUID() + ".bin", 100, Map.of());
+        await("the rollout's record", TIMEOUT, () -> RolloutFixture.rolloutOf(store, uploaded).isPresent());
+        String id = RolloutFixture.rolloutOf(store, uploaded).orElseThrow().id();
+        await("the rollout to start writing", TIMEOUT, () -> iot.updateRequests() > 0);
+        return id;
+    }
+
+    /** A paused rollout's worker has stopped once no update reaches the endpoint for a second. */
+    private void awaitWorkerStopped() {
+        long[] seen = {-1};
+        await("the paused worker to stop writing", TIMEOUT, () -> {
+            long updates = iot.updateRequests();
+            boolean still = updates == seen[0];
+            seen[0] = updates;
+            RolloutFixture.sleep(1_000);
+            return still;
+        });
+    }
+
+    @Test
     void anInterruptedRolloutResumesFromItsCheckpointWhenItsMessageComesBack() {
         iot.setFaults(IotSimulator.Faults.NONE);
         added = names("resume", 300);
