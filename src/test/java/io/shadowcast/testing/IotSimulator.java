@@ -221,18 +221,39 @@ public final class IotSimulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts the request against its quota when it arrives, as AWS does, and answers it after the latency.
+     * (Counted when answered, the requests would meet the quota as the event loop fires their timers, in
+     * batches: bursts the client never sent.)
+     */
     private void handle(HttpServerRequest request) {
         request.body().onSuccess(body -> {
+            Quota countsAgainst = quotaOf(request.method().name(), request.path().split("/"));
+            boolean withinQuota = countsAgainst == null || countsAgainst.tryTake();
             long latency = faults.latencyMillis();
             if (latency > 0) {
-                vertx.setTimer(latency, timer -> answer(request, body));
+                vertx.setTimer(latency, timer -> answer(request, body, withinQuota));
             } else {
-                answer(request, body);
+                answer(request, body, withinQuota);
             }
         });
     }
 
-    private void answer(HttpServerRequest request, Buffer body) {
+    /** The account quota a request counts against: the shadow updates', a listing's, or none. */
+    private Quota quotaOf(String method, String[] parts) {
+        if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
+            return listThingsQuota;
+        }
+        if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3]) && "GET".equals(method)) {
+            return listGroupQuota;
+        }
+        if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3]) && "POST".equals(method)) {
+            return quota;
+        }
+        return null;
+    }
+
+    private void answer(HttpServerRequest request, Buffer body, boolean withinQuota) {
         HttpServerResponse exchange = request.response();
         try {
             Faults current = faults;
@@ -241,12 +262,12 @@ public final class IotSimulator implements AutoCloseable {
             String method = request.method().name();
             String[] parts = path.split("/");
             if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
-                if (listingAllowed(exchange, listThingsQuota)) {
+                if (listingAllowed(exchange, withinQuota)) {
                     listThings(exchange, query, things.navigableKeySet());
                 }
             } else if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3])
                     && "GET".equals(method)) {
-                if (listingAllowed(exchange, listGroupQuota)) {
+                if (listingAllowed(exchange, withinQuota)) {
                     Set<String> members = groups.getOrDefault(decode(parts[2]), Set.of());
                     listGroupMembers(exchange, query, new java.util.TreeSet<>(members));
                 }
@@ -257,7 +278,7 @@ public final class IotSimulator implements AutoCloseable {
                 if ("GET".equals(method)) {
                     getShadow(exchange, thing, query.get("name"));
                 } else if ("POST".equals(method)) {
-                    updateShadow(exchange, thing, query.get("name"), body.getBytes(), current);
+                    updateShadow(exchange, thing, query.get("name"), body.getBytes(), current, withinQuota);
                 } else {
                     error(exchange, 405, "MethodNotAllowedException", method);
                 }
@@ -269,10 +290,10 @@ public final class IotSimulator implements AutoCloseable {
         }
     }
 
-    /** Counts a listing request; answers it with ThrottlingException (false) above its quota. */
-    private boolean listingAllowed(HttpServerResponse exchange, Quota quota) {
+    /** Counts a listing request; answers it with ThrottlingException (false) when it came above its quota. */
+    private boolean listingAllowed(HttpServerResponse exchange, boolean withinQuota) {
         listRequests.incrementAndGet();
-        if (quota != null && !quota.tryTake()) {
+        if (!withinQuota) {
             listThrottled.incrementAndGet();
             error(exchange, 400, "ThrottlingException", "Rate exceeded");
             return false;
@@ -324,15 +345,14 @@ public final class IotSimulator implements AutoCloseable {
         respond(exchange, 200, shadow.get());
     }
 
-    private void updateShadow(HttpServerResponse exchange, String thing, String shadowName, byte[] body, Faults current)
-            throws IOException {
+    private void updateShadow(HttpServerResponse exchange, String thing, String shadowName, byte[] body, Faults current,
+            boolean withinQuota) throws IOException {
         long request = updateRequests.incrementAndGet();
         attemptsPerThing.computeIfAbsent(thing, t -> new AtomicLong()).incrementAndGet();
-        Quota q = quota;
         String marker = throttledMarker;
         boolean marked = marker != null && new String(body, StandardCharsets.UTF_8).contains(marker)
                 && markedUpdates.incrementAndGet() % throttledMarkerEvery != 0;
-        if (marked || (q != null && !q.tryTake()) || (current.throttleEvery() > 0 && request % current.throttleEvery() == 0)) {
+        if (marked || !withinQuota || (current.throttleEvery() > 0 && request % current.throttleEvery() == 0)) {
             throttled.incrementAndGet();
             error(exchange, 429, "ThrottlingException", "Rate exceeded");
             return;
