@@ -221,6 +221,31 @@ public final class IotSimulator implements AutoCloseable {
         }
     }
 
+    /** What a request asks for, from its method and path. */
+    private enum Route {
+        LIST_THINGS, LIST_GROUP_MEMBERS, CREATE_THING, GET_SHADOW, UPDATE_SHADOW, WRONG_METHOD_ON_SHADOW, UNKNOWN;
+
+        static Route of(String method, String[] parts) {
+            if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
+                return LIST_THINGS;
+            }
+            if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3]) && "GET".equals(method)) {
+                return LIST_GROUP_MEMBERS;
+            }
+            if (parts.length == 3 && "things".equals(parts[1]) && "POST".equals(method)) {
+                return CREATE_THING;
+            }
+            if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3])) {
+                return switch (method) {
+                    case "GET" -> GET_SHADOW;
+                    case "POST" -> UPDATE_SHADOW;
+                    default -> WRONG_METHOD_ON_SHADOW;
+                };
+            }
+            return UNKNOWN;
+        }
+    }
+
     /**
      * Counts the request against its quota when it arrives, as AWS does, and answers it after the latency.
      * (Counted when answered, the requests would meet the quota as the event loop fires their timers, in
@@ -228,62 +253,52 @@ public final class IotSimulator implements AutoCloseable {
      */
     private void handle(HttpServerRequest request) {
         request.body().onSuccess(body -> {
-            Quota countsAgainst = quotaOf(request.method().name(), request.path().split("/"));
+            String[] parts = request.path().split("/");
+            Route route = Route.of(request.method().name(), parts);
+            Quota countsAgainst = quotaOf(route);
             boolean withinQuota = countsAgainst == null || countsAgainst.tryTake();
             long latency = faults.latencyMillis();
             if (latency > 0) {
-                vertx.setTimer(latency, timer -> answer(request, body, withinQuota));
+                vertx.setTimer(latency, timer -> answer(request, route, parts, body, withinQuota));
             } else {
-                answer(request, body, withinQuota);
+                answer(request, route, parts, body, withinQuota);
             }
         });
     }
 
     /** The account quota a request counts against: the shadow updates', a listing's, or none. */
-    private Quota quotaOf(String method, String[] parts) {
-        if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
-            return listThingsQuota;
-        }
-        if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3]) && "GET".equals(method)) {
-            return listGroupQuota;
-        }
-        if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3]) && "POST".equals(method)) {
-            return quota;
-        }
-        return null;
+    private Quota quotaOf(Route route) {
+        return switch (route) {
+            case LIST_THINGS -> listThingsQuota;
+            case LIST_GROUP_MEMBERS -> listGroupQuota;
+            case UPDATE_SHADOW -> quota;
+            default -> null;
+        };
     }
 
-    private void answer(HttpServerRequest request, Buffer body, boolean withinQuota) {
+    private void answer(HttpServerRequest request, Route route, String[] parts, Buffer body, boolean withinQuota) {
         HttpServerResponse exchange = request.response();
         try {
-            Faults current = faults;
-            String path = request.path();
             Map<String, String> query = query(request.query());
-            String method = request.method().name();
-            String[] parts = path.split("/");
-            if (parts.length == 2 && "things".equals(parts[1]) && "GET".equals(method)) {
-                if (listingAllowed(exchange, withinQuota)) {
-                    listThings(exchange, query, things.navigableKeySet());
+            switch (route) {
+                case LIST_THINGS -> {
+                    if (listingAllowed(exchange, withinQuota)) {
+                        listThings(exchange, query, things.navigableKeySet());
+                    }
                 }
-            } else if (parts.length == 4 && "thing-groups".equals(parts[1]) && "things".equals(parts[3])
-                    && "GET".equals(method)) {
-                if (listingAllowed(exchange, withinQuota)) {
-                    Set<String> members = groups.getOrDefault(decode(parts[2]), Set.of());
-                    listGroupMembers(exchange, query, new java.util.TreeSet<>(members));
+                case LIST_GROUP_MEMBERS -> {
+                    if (listingAllowed(exchange, withinQuota)) {
+                        Set<String> members = groups.getOrDefault(decode(parts[2]), Set.of());
+                        listGroupMembers(exchange, query, new java.util.TreeSet<>(members));
+                    }
                 }
-            } else if (parts.length == 3 && "things".equals(parts[1]) && "POST".equals(method)) {
-                createThing(exchange, decode(parts[2]));
-            } else if (parts.length == 4 && "things".equals(parts[1]) && "shadow".equals(parts[3])) {
-                String thing = decode(parts[2]);
-                if ("GET".equals(method)) {
-                    getShadow(exchange, thing, query.get("name"));
-                } else if ("POST".equals(method)) {
-                    updateShadow(exchange, thing, query.get("name"), body.getBytes(), current, withinQuota);
-                } else {
-                    error(exchange, 405, "MethodNotAllowedException", method);
-                }
-            } else {
-                error(exchange, 404, "ResourceNotFoundException", "no route " + method + " " + path);
+                case CREATE_THING -> createThing(exchange, decode(parts[2]));
+                case GET_SHADOW -> getShadow(exchange, decode(parts[2]), query.get("name"));
+                case UPDATE_SHADOW -> updateShadow(exchange, decode(parts[2]), query.get("name"), body.getBytes(), faults,
+                        withinQuota);
+                case WRONG_METHOD_ON_SHADOW -> error(exchange, 405, "MethodNotAllowedException", request.method().name());
+                case UNKNOWN -> error(exchange, 404, "ResourceNotFoundException",
+                        "no route " + request.method().name() + " " + request.path());
             }
         } catch (IOException | RuntimeException e) {
             error(exchange, 500, "InternalFailureException", String.valueOf(e));
