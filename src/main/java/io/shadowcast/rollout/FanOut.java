@@ -120,6 +120,26 @@ final class FanOut {
 
         /** The rollout of a newer upload that asked this one to stop, or null; a cheap local check, asked before each write. */
         String supersededBy();
+
+        /** Called once when the run ends, however it ends, with what held up its hand-out. */
+        default void ended(Waits waits) {
+        }
+    }
+
+    /**
+     * What the hand-out of one run waited for, in all: the next page (listed and recorded in the ledger),
+     * a place in flight (the rate and the round trip: writes waiting for a token hold their place), and the
+     * oldest of {@link #MAX_OPEN_PAGES} open pages to finish. Which one dominates says what bounds a
+     * rollout: the listing or the ledger, the quota, or a slow page.
+     */
+    record Waits(Duration forPages, Duration forPlaces, Duration forOpenPages) {
+
+        @Override
+        public String toString() {
+            return String.format("the writes waited %.1f s for pages to be listed and recorded, %.1f s for a place "
+                    + "in flight, %.1f s for open pages to finish", forPages.toMillis() / 1e3,
+                    forPlaces.toMillis() / 1e3, forOpenPages.toMillis() / 1e3);
+        }
     }
 
     /** Where to start: the first page (null token, zero counts) or a saved checkpoint. */
@@ -200,6 +220,9 @@ final class FanOut {
         private int committedPages;
         private long lastHeartbeat = System.nanoTime();
         private long lastSaved = System.nanoTime();
+        private long waitedForPages;
+        private long waitedForPlaces;
+        private long waitedForOpenPages;
 
         Run(Checkpoint start, Pages pages, Writer writer, Progress progress) {
             this.pages = pages;
@@ -224,6 +247,9 @@ final class FanOut {
                     throw new RolloutStoppedException("its writes were refused: its lease on the shadow slot ran out");
                 }
                 return stoppedWith(stop.get());
+            } finally {
+                progress.ended(new Waits(Duration.ofNanos(waitedForPages), Duration.ofNanos(waitedForPlaces),
+                        Duration.ofNanos(waitedForOpenPages)));
             }
         }
 
@@ -235,7 +261,9 @@ final class FanOut {
             try (PageFeed feed = new PageFeed(startToken)) {
                 boolean more = true;
                 while (more) {
+                    long waitFrom = System.nanoTime();
                     Prepared prepared = feed.next();
+                    waitedForPages += System.nanoTime() - waitFrom;
                     if (prepared == null) {
                         return stoppedWith(stopped().orElseThrow());
                     }
@@ -390,7 +418,9 @@ final class FanOut {
                 throw new WritesRefused();
             }
             while (!open.isEmpty() && (open.peekFirst().isDone() || open.size() > MAX_OPEN_PAGES)) {
+                long waitFrom = System.nanoTime();
                 commit(open.removeFirst());
+                waitedForOpenPages += System.nanoTime() - waitFrom;
             }
         }
 
@@ -406,9 +436,11 @@ final class FanOut {
         }
 
         private void submit(String thing, PageWork work) throws InterruptedException {
+            long waitFrom = System.nanoTime();
             while (!permits.acquire(heartbeatMillis())) {
                 heartbeatIfDue();
             }
+            waitedForPlaces += System.nanoTime() - waitFrom;
             heartbeatIfDue();
             live.target();
             CompletionStage<WriteResult> write;

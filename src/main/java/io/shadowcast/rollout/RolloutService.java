@@ -666,6 +666,11 @@ public class RolloutService {
             return keeper.supersededBy();
         }
 
+        @Override
+        public void ended(FanOut.Waits waits) {
+            LOG.infof("Rollout %s, wave %d of %d: %s", id, wave + 1, plan.waveCount(), waits);
+        }
+
         private void follow(RolloutStore.Ownership ownership) {
             switch (ownership) {
                 case OWNED -> {

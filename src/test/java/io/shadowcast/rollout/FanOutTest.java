@@ -122,6 +122,35 @@ class FanOutTest {
     }
 
     @Test
+    void aRunReportsWhetherItsWritesWaitedForPagesOrForPlacesInFlight() throws Exception {
+        Fleet fleet = new Fleet(2 * PAGE);
+        Recorder slowLedger = new Recorder();
+        fanOut.run(FanOut.Checkpoint.START, fleet.preparedBy(page -> {
+            if (page.things().get(0).equals("t-250")) {
+                try {
+                    Thread.sleep(300); // a slow recording of the second page
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        }), onPool(thing -> WriteResult.updated(thing, 0)), slowLedger);
+
+        assertThat(slowLedger.waits.forPages()).isGreaterThan(Duration.ofMillis(150));
+        assertThat(slowLedger.waits.forPlaces()).isLessThan(Duration.ofMillis(150));
+
+        Recorder slowWrites = new Recorder();
+        fanOut.run(FanOut.Checkpoint.START, fleet::page, onPool(thing -> {
+            Thread.sleep(5); // eight in flight at a time: 500 writes take about 300 ms
+            return WriteResult.updated(thing, 0);
+        }), slowWrites);
+
+        assertThat(slowWrites.waits.forPlaces()).isGreaterThan(Duration.ofMillis(150));
+        assertThat(slowWrites.waits.forPages()).isLessThan(Duration.ofMillis(150));
+        assertThat(slowWrites.waits.toString()).startsWith("the writes waited 0.");
+    }
+
+    @Test
     void resumesFromACheckpointWithoutCountingTwice() throws Exception {
         Fleet fleet = new Fleet(1_000);
         var start = new FanOut.Checkpoint("500", 2, new RolloutCounts(500, 499, 0, 1, 3), List.of("t-42"));
@@ -436,6 +465,12 @@ class FanOutTest {
 
         final List<FanOut.Checkpoint> checkpoints = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger heartbeats = new AtomicInteger();
+        volatile FanOut.Waits waits;
+
+        @Override
+        public void ended(FanOut.Waits waits) {
+            this.waits = waits;
+        }
 
         @Override
         public void pageDone(FanOut.Checkpoint checkpoint) {
