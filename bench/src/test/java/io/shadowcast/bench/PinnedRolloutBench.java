@@ -64,6 +64,8 @@ class PinnedRolloutBench {
     private static final String GROUP = "pinned";
     /** -Dbench.only-all-things=true: only the all-things rollouts (the heap check with a large fleet). */
     private static final boolean ONLY_ALL_THINGS = Boolean.getBoolean("bench.only-all-things");
+    /** Only the over-quota line, for this build and the earlier one if given: an A/B of the adaptive rate. */
+    private static final boolean ONLY_OVER_QUOTA = Boolean.getBoolean("bench.only-over-quota");
     /** -Dbench.jfr=<directory>: each service JVM records a JFR profile there. */
     private static final String JFR = System.getProperty("bench.jfr", "");
     /** -Dbench.repeats=N: the measured rollout N times on each service JVM, a line each (runs vary by up to 1.5x). */
@@ -139,7 +141,7 @@ class PinnedRolloutBench {
             for (int i = 0; i < THINGS; i++) {
                 simulator.addToGroup(GROUP, String.format(Locale.ROOT, "pinned-%06d", i));
             }
-            for (long latency : LATENCIES) {
+            for (long latency : ONLY_OVER_QUOTA ? new long[0] : LATENCIES) {
                 simulator.setFaults(new IotSimulator.Faults(QUOTA, latency, 0, 0));
                 for (Setup setup : setups) {
                     runs.addAll(measure(setup, simulator, latency, QUOTA));
@@ -149,6 +151,10 @@ class PinnedRolloutBench {
             simulator.setFaults(new IotSimulator.Faults(QUOTA, 20, 0, 0));
             if (!ONLY_ALL_THINGS) {
                 runs.addAll(measure(new Setup("over quota, thing group", JAR, Map.of(),
+                        Map.of("shadowcast-thing-group", GROUP)), simulator, 20, 2 * QUOTA));
+            }
+            if (ONLY_OVER_QUOTA && !BASELINE_JAR.isEmpty()) {
+                runs.addAll(measure(new Setup("over quota, earlier build", Path.of(BASELINE_JAR), Map.of(),
                         Map.of("shadowcast-thing-group", GROUP)), simulator, 20, 2 * QUOTA));
             }
         }
