@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -136,7 +137,7 @@ final class FanOut {
 
         @Override
         public String toString() {
-            return String.format("the writes waited %.1f s for pages to be listed and recorded, %.1f s for a place "
+            return String.format(Locale.ROOT, "the writes waited %.1f s for pages to be listed and recorded, %.1f s for a place "
                     + "in flight, %.1f s for open pages to finish", forPages.toMillis() / 1e3,
                     forPlaces.toMillis() / 1e3, forOpenPages.toMillis() / 1e3);
         }
@@ -418,9 +419,12 @@ final class FanOut {
                 throw new WritesRefused();
             }
             while (!open.isEmpty() && (open.peekFirst().isDone() || open.size() > MAX_OPEN_PAGES)) {
+                boolean waits = !open.peekFirst().isDone();
                 long waitFrom = System.nanoTime();
                 commit(open.removeFirst());
-                waitedForOpenPages += System.nanoTime() - waitFrom;
+                if (waits) {
+                    waitedForOpenPages += System.nanoTime() - waitFrom;
+                }
             }
         }
 
