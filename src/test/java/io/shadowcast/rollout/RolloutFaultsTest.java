@@ -206,9 +206,7 @@ class RolloutFaultsTest {
 
     /** Things whose shadow holds this hash. */
     private long holding(String hash) {
-        return iot.thingNames().stream().filter(thing -> iot.shadow(thing, SimulatedIot.SHADOW)
-                .map(shadow -> shadow.path("state").path("desired").path("s3").path("hash").asText().equals(hash))
-                .orElse(false)).count();
+        return iot.thingNames().stream().filter(thing -> RolloutFixture.holds(iot, thing, hash)).count();
     }
 
     /** A rollout of 1,000 things at 200 ms a write, once its first writes went out; returns its id. */

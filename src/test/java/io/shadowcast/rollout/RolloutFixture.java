@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shadowcast.sqs.ConsumerStats;
+import io.shadowcast.testing.IotSimulator;
+import io.shadowcast.testing.SimulatedIot;
 import io.shadowcast.sqs.SqsConsumers;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -126,6 +128,13 @@ final class RolloutFixture {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether the thing's rollout shadow on the simulated endpoint holds this hash in desired.s3. */
+    static boolean holds(IotSimulator iot, String thing, String sha256) {
+        return iot.shadow(thing, SimulatedIot.SHADOW)
+                .map(shadow -> sha256.equals(shadow.path("state").path("desired").path("s3").path("hash").asText()))
+                .orElse(false);
     }
 
     static RolloutRecord awaitFinal(RolloutStore store, String id, Duration timeout) {

@@ -145,10 +145,7 @@ class RolloutOrderTest {
 
     /** Things of the simulated fleet whose shadow does not hold this hash. */
     private Set<String> thingsNotHolding(String sha256) {
-        return iot.thingNames().stream()
-                .filter(thing -> !iot.shadow(thing, SimulatedIot.SHADOW)
-                        .map(shadow -> sha256.equals(shadow.path("state").path("desired").path("s3").path("hash").asText()))
-                        .orElse(false))
+        return iot.thingNames().stream().filter(thing -> !RolloutFixture.holds(iot, thing, sha256))
                 .collect(Collectors.toSet());
     }
 
