@@ -405,6 +405,7 @@ public class RolloutService {
             keeper.writing(writing);
             boolean drained = false;
             FanOut.Result result;
+            RolloutRecord paused;
             long started = System.nanoTime();
             try (TargetPages pages = pagesOfWave(plan, wave, targeting, start)) {
                 result = fanOut.run(pages.start(), pages,
@@ -412,6 +413,10 @@ public class RolloutService {
                                 .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
                         new Progress(id, owner, cancelled, keeper, plan, wave));
                 drained = true;
+                // a pause stops the fan-out as a cancel does; the record tells them apart. Read at once: a
+                // resume may follow the pause while the things below are taken back, and is no cancel
+                paused = result.ending() == FanOut.Ending.CANCELLED ? store.get(id)
+                        .filter(record -> record.status() != RolloutStatus.CANCELLED).orElse(null) : null;
                 if (result.ending() != FanOut.Ending.COMPLETED) {
                     // while this worker still holds the slot: a resume (which enters it first) records them afresh
                     forgetUnwritten(id, result.unwritten());
@@ -420,12 +425,9 @@ public class RolloutService {
                 slots.release(writing, drained);
                 keeper.doneWriting();
             }
-            // a pause stops the fan-out as a cancel does; the record tells them apart
-            RolloutRecord paused = result.ending() == FanOut.Ending.CANCELLED
-                    ? store.get(id).filter(record -> record.status() == RolloutStatus.PAUSED).orElse(null) : null;
             if (paused != null) {
-                LOG.infof("Rollout %s of %s PAUSED in wave %d (%s); it resumes from its last checkpoint", id,
-                        object.url(), wave + 1, paused.reason());
+                LOG.infof("Rollout %s of %s stopped by a pause in wave %d (%s), now %s; it resumes from its last "
+                        + "checkpoint", id, object.url(), wave + 1, paused.reason(), paused.status());
                 return Optional.of(paused);
             }
             if (result.ending() != FanOut.Ending.COMPLETED || plan.isLast(wave)) {
