@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -55,11 +56,14 @@ public class ConvergenceLedger implements DeviceLedger {
     }
 
     @Override
-    public CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things) {
+    public CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things,
+            Predicate<String> mayBeRecorded) {
         if (things.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<String, LedgerStore.Recorded> recorded = store.recorded(rolloutId, things);
+        // the consistent read costs the table about as much as the write: skipped for things never recorded
+        List<String> lookUp = things.stream().filter(mayBeRecorded).toList();
+        Map<String, LedgerStore.Recorded> recorded = lookUp.isEmpty() ? Map.of() : store.recorded(rolloutId, lookUp);
         List<String> fresh = things.stream().filter(thing -> !recorded.containsKey(thing)).toList();
         Instant now = clock.instant();
         List<CompletableFuture<Void>> counts = new ArrayList<>();

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,6 +60,7 @@ public class JoinWriter {
     private static final Set<RolloutStatus> LIVE = Set.of(RolloutStatus.RUNNING, RolloutStatus.SUCCEEDED,
             RolloutStatus.PARTIAL);
     static final int MAX_NAMES = 100;
+    private static final int MARKS_REMEMBERED = 1_000;
 
     /** What a join event did. */
     public enum Outcome {
@@ -120,6 +122,8 @@ public class JoinWriter {
     private final String shadowName;
     private final String slot;
     private final ExecutorService sweepPool;
+    /** Rollouts this replica marked as recorded by a join ({@link RolloutStore#markJoinRecorded}): marked once. */
+    private final Set<String> joinRecorded = ConcurrentHashMap.newKeySet();
     /** This replica's joins and sweeps take the slot one after the other here instead of polling the table. */
     private final ReentrantLock slotHere = new ReentrantLock();
 
@@ -266,14 +270,25 @@ public class JoinWriter {
         }
     }
 
-    /** One sweep's pass over the targets: each page read and written {@code sweep-concurrency} at a time. */
     /**
      * Writes the rollout's object to one thing, recorded in the device ledger first like the rollout's own
-     * writes, so that its device's report counts for the rollout (docs/rollout.md, "Convergence").
+     * writes, so that its device's report counts for the rollout (docs/rollout.md, "Convergence"). The
+     * rollout's record is marked before the first recording, while this join holds the slot: a pass of the
+     * rollout entering the slot after it then looks its things up instead of recording them unread.
      */
     private WriteResult writeRecorded(RolloutRecord rollout, String thing, SdkBytes document, SlotLease.Fence fence)
             throws InterruptedException {
         int wave = rollout.plan() == null ? 0 : rollout.plan().waveOf(rollout.id(), thing);
+        if (!joinRecorded.contains(rollout.id())) {
+            store.markJoinRecorded(rollout.id());
+            if (joinRecorded.size() >= MARKS_REMEMBERED) {
+                joinRecorded.clear();
+            }
+            joinRecorded.add(rollout.id());
+        }
+        if (!fence.awaitOpen()) {
+            throw new JoinFailed("the shadow slot was lost before " + thing + " was recorded for rollout " + rollout.id());
+        }
         ledger.willWriteCounted(rollout.id(), wave, List.of(thing));
         WriteResult result = writer.write(thing, shadowName, document, fence);
         if (result.outcome() != WriteResult.Outcome.UPDATED) {
@@ -282,6 +297,7 @@ public class JoinWriter {
         return result;
     }
 
+    /** One sweep's pass over the targets: each page read and written {@code sweep-concurrency} at a time. */
     private final class Sweep {
 
         private final RolloutRecord rollout;

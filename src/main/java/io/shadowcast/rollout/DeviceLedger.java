@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The things a rollout writes and what their devices reported back (docs/rollout.md, "Device reports").
@@ -23,7 +24,16 @@ public interface DeviceLedger {
      * things are recorded, so that their writes may start; the stage completes once they are counted in
      * {@code written} as well (which the page's checkpoint waits for), and fails when that failed.
      */
-    CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things);
+    default CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things) {
+        return willWrite(rolloutId, wave, things, thing -> true);
+    }
+
+    /**
+     * {@link #willWrite}, looking up only the things that {@code mayBeRecorded} names (asked once for each);
+     * the others the caller knows were never recorded for the rollout ({@link RecordedBefore}), and they
+     * are recorded without a read.
+     */
+    CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things, Predicate<String> mayBeRecorded);
 
     /** {@link #willWrite}, returning once the things are counted too. */
     default void willWriteCounted(String rolloutId, int wave, List<String> things) {

@@ -57,6 +57,12 @@ final class LeaseKeeper implements AutoCloseable {
         return supersededBy;
     }
 
+    /** Renews the leases now instead of at the next tick, and returns what the record's renewal found. */
+    RolloutStore.Ownership renewNow() {
+        renew();
+        return ownership;
+    }
+
     /** Throws when the rollout is no longer this worker's, or it lost the slot. */
     void checkOwned() {
         if (ownership == RolloutStore.Ownership.LOST) {
@@ -67,7 +73,7 @@ final class LeaseKeeper implements AutoCloseable {
         }
     }
 
-    private void renew() {
+    private synchronized void renew() {
         try {
             // the slot first: its fence is the tighter deadline
             SlotLease.Writer current = writer;

@@ -143,8 +143,19 @@ public class RolloutService {
         long started = System.nanoTime();
         try (LeaseKeeper keeper = new LeaseKeeper(record.id(), owner, store, slots, leaseScheduler, renewEvery)) {
             boolean resumed = claim instanceof RolloutStore.Claim.Resumed;
-            Run run = new Run(record.id(), owner, object, order, cancelled, keeper);
-            return ended(run.execute(record, requestedPlan, resumed), started);
+            Run run = new Run(record.id(), owner, object, order, cancelled, keeper, !resumed);
+            RolloutRecord ended = run.execute(record, requestedPlan, resumed);
+            while (ended.status() == RolloutStatus.RUNNING && keeper.renewNow() == RolloutStore.Ownership.OWNED) {
+                // resumed while this worker let go after a pause, and still its own: the resume's message would
+                // wait for this worker's lease, then for its visibility timeout
+                LOG.infof("Rollout %s of %s was resumed while this worker stopped for its pause; it goes on here from "
+                        + "its last checkpoint", record.id(), object.url());
+                AtomicBoolean stopped = new AtomicBoolean();
+                runningHere.put(record.id(), stopped);
+                ended = new Run(record.id(), owner, object, order, stopped, keeper, false)
+                        .execute(store.get(record.id()).orElseThrow(), Map.of(), true);
+            }
+            return ended(ended, started);
         } catch (RolloutFailedException e) {
             LOG.errorf("Rollout %s of %s FAILED: %s", record.id(), object.url(), e.getMessage());
             return ended(store.finish(record.id(), owner, RolloutStatus.FAILED, e.getMessage(), record.counts(),
@@ -280,11 +291,15 @@ public class RolloutService {
         private final UploadOrder order;
         private final AtomicBoolean cancelled;
         private final LeaseKeeper keeper;
+        /** This worker created the rollout's record: no pass of it ran before ({@link RecordedBefore}). */
+        private final boolean firstClaim;
         private final String shadowName = config.shadowName().orElse(null);
         private final String slot = SlotLease.slotOf(shadowName);
 
-        Run(String id, String owner, ObjectRef object, UploadOrder order, AtomicBoolean cancelled, LeaseKeeper keeper) {
+        Run(String id, String owner, ObjectRef object, UploadOrder order, AtomicBoolean cancelled, LeaseKeeper keeper,
+                boolean firstClaim) {
             this.id = id;
+            this.firstClaim = firstClaim;
             this.owner = owner;
             this.object = object;
             this.order = order;
@@ -407,7 +422,10 @@ public class RolloutService {
             FanOut.Result result;
             RolloutRecord paused;
             long started = System.nanoTime();
-            try (TargetPages pages = pagesOfWave(plan, wave, targeting, start)) {
+            // read holding the slot, which a join needs to record anything
+            RecordedBefore recordedBefore = firstClaim && !store.joinRecorded(id)
+                    ? RecordedBefore.onlyInThisPass(writing.fence()) : RecordedBefore.ANY;
+            try (TargetPages pages = pagesOfWave(plan, wave, targeting, start, recordedBefore)) {
                 result = fanOut.run(pages.start(), pages,
                         thing -> writer.writeAsync(thing, shadowName, payload, writing.fence())
                                 .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
@@ -440,9 +458,11 @@ public class RolloutService {
          * The wave's targets page by page, from {@code start}. A one-wave rollout reads them from the target
          * snapshot where one is kept (docs/rollout.md, "Target snapshots"), which may start it over; a staged
          * rollout lists every wave afresh, so that a resume always continues its wave from the checkpoint with
-         * the counts of the waves before it.
+         * the counts of the waves before it. Each page is recorded in the ledger before its writes, looking up
+         * only the things that {@code recordedBefore} says may have been recorded already.
          */
-        private TargetPages pagesOfWave(WavePlan plan, int wave, Targeting targeting, FanOut.Checkpoint start) {
+        private TargetPages pagesOfWave(WavePlan plan, int wave, Targeting targeting, FanOut.Checkpoint start,
+                RecordedBefore recordedBefore) {
             TargetPages source = plan.isSingle() ? things.rolloutPages(targeting, start)
                     : things.listedPages(targeting, start);
             return new TargetPages() {
@@ -459,7 +479,7 @@ public class RolloutService {
                 @Override
                 public CompletionStage<Void> prepare(ThingPage members) {
                     return members.things().isEmpty() ? CompletableFuture.completedFuture(null)
-                            : ledger.willWrite(id, wave, members.things());
+                            : ledger.willWrite(id, wave, members.things(), recordedBefore.among(members.things()));
                 }
 
                 @Override

@@ -65,11 +65,13 @@ public class RolloutStore {
     private static final String THROTTLED_RETRIES = "throttledRetries";
     /** Added to on its own (never part of a checkpoint's SET), so that the rollout's own counts cannot reset it. */
     private static final String JOINED = "joined";
+    /** Set before a join first records a thing for the rollout in the device ledger ({@link RecordedBefore}). */
+    private static final String JOIN_RECORDED = "joinRecorded";
     private static final String FAILED_THINGS = "failedThings";
     private static final String ENDED_AT = "endedAt";
     private static final String PAGES = "pages";
     private static final String CHECKPOINT = "checkpoint";
-    private static final String OWNER = "owner";
+    static final String OWNER = "owner";
     private static final String LEASE_UNTIL = "leaseUntil";
     private static final String EVENT_TIME = "eventTime";
     private static final String SEQUENCER = "sequencer";
@@ -436,6 +438,24 @@ public class RolloutStore {
                 .conditionExpression("attribute_exists(#status)")
                 .expressionAttributeNames(Map.of("#joined", JOINED, "#status", STATUS))
                 .expressionAttributeValues(Map.of(":written", n(written))));
+    }
+
+    /**
+     * Marks that a join is about to record a thing for the rollout in the device ledger, before it does:
+     * a pass of the rollout that enters the shadow slot later looks its things up ({@link RecordedBefore}).
+     */
+    public void markJoinRecorded(String id) {
+        dynamo.updateItem(r -> r.tableName(table).key(key(id)).updateExpression("SET #recorded = :yes")
+                .conditionExpression("attribute_exists(#status)")
+                .expressionAttributeNames(Map.of("#recorded", JOIN_RECORDED, "#status", STATUS))
+                .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true))));
+    }
+
+    /** Whether a join marked the rollout with {@link #markJoinRecorded}; a consistent read. */
+    public boolean joinRecorded(String id) {
+        var item = dynamo.getItem(r -> r.tableName(table).key(key(id)).consistentRead(true)
+                .projectionExpression("#recorded").expressionAttributeNames(Map.of("#recorded", JOIN_RECORDED))).item();
+        return item != null && item.containsKey(JOIN_RECORDED) && Boolean.TRUE.equals(item.get(JOIN_RECORDED).bool());
     }
 
     /** Renews the lease of a running rollout. */

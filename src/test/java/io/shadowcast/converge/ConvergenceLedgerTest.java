@@ -64,6 +64,22 @@ class ConvergenceLedgerTest {
     }
 
     @Test
+    void thingsKnownNeverRecordedAreRecordedUnreadAndThoseLookedUpKeepWhatTheirDevicesReported() {
+        var rollout = hashedRollout(rollouts);
+        List<String> page = things("unread", 30);
+        deviceLedger.willWrite(rollout.id(), 0, page, thing -> false).toCompletableFuture().join();
+        ledger.report(parsed(applied(page.get(0), SHADOW, rollout.url(), rollout.hash())));
+
+        List<String> next = new ArrayList<>(things("unread-next", 10));
+        next.add(page.get(0));
+        deviceLedger.willWrite(rollout.id(), 0, next, page::contains).toCompletableFuture().join();
+
+        assertThat(deviceLedger.convergence(rollout.id())).isEqualTo(new Convergence(40, 1, 0, 0));
+        assertThat(store.get(rollout.id(), page.get(0)).orElseThrow().status()).isEqualTo(ThingStatus.APPLIED);
+        assertThat(store.get(rollout.id(), next.get(0)).orElseThrow().status()).isEqualTo(ThingStatus.WRITTEN);
+    }
+
+    @Test
     void duplicateReportsSentConcurrentlyAreCountedOnce() throws Exception {
         var rollout = hashedRollout(rollouts);
         List<String> page = things("dup", 40);

@@ -15,6 +15,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.shadowcast.aws.QueueUrls;
 import io.shadowcast.config.RolloutConfig;
+import io.shadowcast.config.SqsConfig;
 import io.shadowcast.testing.IotSimulator;
 import io.shadowcast.testing.SimulatedIot;
 import jakarta.inject.Inject;
@@ -26,6 +27,9 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import io.shadowcast.provision.TableProvisioner;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -46,6 +50,8 @@ class RolloutFaultsTest {
     @Inject SqsClient sqs;
     @Inject QueueUrls queueUrls;
     @Inject DeviceLedger ledger;
+    @Inject SqsConfig sqsConfig;
+    @Inject DynamoDbClient dynamo;
     IotSimulator iot;
 
     private List<String> added = List.of();
@@ -204,6 +210,26 @@ class RolloutFaultsTest {
         assertThat(ledger.convergence(id).written()).isEqualTo(done.counts().updated()).isEqualTo(holding(done.hash()));
     }
 
+    @Test
+    void aRolloutResumedWhileItsWorkerStillStopsForThePauseGoesOnThereWithoutWaitingForTheResumeMessage() {
+        // writes of a second: the worker stops for the pause only once those in flight are answered
+        String id = slowRolloutWriting("pause-resume-at-once", 1_000);
+        given().post("/rollouts/" + id + "/pause").then().statusCode(200).body("status", equalTo("PAUSED"));
+        // resumed before the worker read its record, and its lease renewed before the resume's message is taken
+        store.resume(id).orElseThrow();
+        String worker = dynamo.getItem(r -> r.tableName(config.table()).consistentRead(true)
+                .key(Map.of(TableProvisioner.ROLLOUT_KEY, AttributeValue.fromS(id)))).item().get(RolloutStore.OWNER).s();
+        assertThat(store.heartbeat(id, worker)).isEqualTo(RolloutStore.Ownership.OWNED);
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.urlOf(config.queue()))
+                .messageBody("{\"" + S3NotificationParser.RESUME + "\":\"" + id + "\"}"));
+
+        // that message, refused while the worker holds the rollout, comes back only after its visibility timeout
+        RolloutRecord done = awaitFinal(store, id, sqsConfig.visibilityTimeout().dividedBy(2));
+        assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(done.counts().updated()).isEqualTo(iot.thingNames().size());
+        assertThat(ledger.convergence(id).written()).isEqualTo(done.counts().updated()).isEqualTo(holding(done.hash()));
+    }
+
     /** Things whose shadow holds this hash. */
     private long holding(String hash) {
         return iot.thingNames().stream().filter(thing -> RolloutFixture.holds(iot, thing, hash)).count();
@@ -211,7 +237,11 @@ class RolloutFaultsTest {
 
     /** A rollout of 1,000 things at 200 ms a write, once its first writes went out; returns its id. */
     private String slowRolloutWriting(String name) {
-        iot.setFaults(new IotSimulator.Faults(0, 200, 0, 0));
+        return slowRolloutWriting(name, 200);
+    }
+
+    private String slowRolloutWriting(String name, int latencyMillis) {
+        iot.setFaults(new IotSimulator.Faults(0, latencyMillis, 0, 0));
         added = names(name, 1_000);
         added.forEach(iot::addThing);
         iot.resetCounters();

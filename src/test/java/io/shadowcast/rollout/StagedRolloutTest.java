@@ -16,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.shadowcast.config.RolloutConfig;
+import io.shadowcast.join.JoinWriter;
 import io.shadowcast.provision.TableProvisioner;
 import io.shadowcast.testing.AuthOn;
 import jakarta.inject.Inject;
@@ -70,6 +71,7 @@ class StagedRolloutTest {
     @Inject RolloutConfig config;
     @Inject DeviceLedger ledger;
     @Inject DynamoDbClient dynamo;
+    @Inject JoinWriter joins;
 
     private final String type = "waves-" + UUID.randomUUID().toString().substring(0, 8);
     private List<String> names = List.of();
@@ -120,6 +122,29 @@ class StagedRolloutTest {
         assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
         assertThat(done.counts()).isEqualTo(new RolloutCounts(THINGS, THINGS, 0, 0, 0));
         assertThat(holding(uploaded.sha256())).hasSize(THINGS);
+    }
+
+    @Test
+    void aThingThatJoinedBeforeItsWaveKeepsWhatItsDeviceReportedAndIsCountedOnceWhenTheWaveIsWritten()
+            throws InterruptedException {
+        var uploaded = stagedUpload("2%,20%,100%", "90%");
+        RolloutRecord watching = awaitWatching(uploaded, 1);
+        String id = watching.id();
+        WavePlan plan = watching.plan();
+        String joiner = members(plan, id, 2).iterator().next();
+        assertThat(joins.join(joiner)).as("a registry event for a thing of the last wave, while the first is watched")
+                .isEqualTo(new JoinWriter.Joined(joiner, JoinWriter.Outcome.WRITTEN, id));
+        report(uploaded, List.of(joiner), null);
+        await("the joiner's report counted", TIMEOUT, () -> ledger.convergence(id, 2).applied() == 1);
+
+        report(uploaded, List.copyOf(members(plan, id, 0)), null);
+        awaitWatching(uploaded, 2);
+        report(uploaded, List.copyOf(members(plan, id, 1)), null);
+        RolloutRecord done = awaitFinal(store, id, TIMEOUT);
+
+        assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+        assertThat(ledger.convergence(id, 2)).as("the last wave's pass recorded the joiner again, after its report")
+                .isEqualTo(new DeviceLedger.Convergence(members(plan, id, 2).size(), 1, 0, 0));
     }
 
     @Test
