@@ -10,6 +10,7 @@ import static io.shadowcast.provision.TableProvisioner.STATUS_INDEX;
 import static io.shadowcast.provision.TableProvisioner.STATUS_PARTITION;
 import static io.shadowcast.provision.TableProvisioner.STATUS_SORT;
 
+import io.shadowcast.concurrent.Failures;
 import io.shadowcast.config.ConvergeConfig;
 import io.shadowcast.api.PageCursor;
 import io.shadowcast.rollout.DeviceLedger.Convergence;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -205,10 +205,7 @@ public class LedgerStore {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while recording a page", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException("recording a page failed", e.getCause());
+            throw Failures.unchecked(e);
         }
     }
 
@@ -234,11 +231,10 @@ public class LedgerStore {
                         .expressionAttributeValues(Map.of(":things", n(things), ":page", AttributeValue.fromSs(List.of(page)),
                                 ":token", s(page), ":expires", n(expiry(now)))))
                 .handle((done, error) -> {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    if (cause == null || cause instanceof ConditionalCheckFailedException) {
+                    if (error == null || Failures.cause(error) instanceof ConditionalCheckFailedException) {
                         return null; // counted now, or this recording was counted before
                     }
-                    throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+                    throw Failures.unchecked(error);
                 });
     }
 

@@ -1,6 +1,7 @@
 package io.shadowcast.join;
 
 import io.shadowcast.concurrent.DaemonThreads;
+import io.shadowcast.concurrent.Failures;
 import io.shadowcast.config.JoinConfig;
 import io.shadowcast.config.RolloutConfig;
 import io.shadowcast.rollout.DeviceLedger;
@@ -357,7 +358,7 @@ public class JoinWriter {
                 try {
                     result = future.get();
                 } catch (ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+                    throw Failures.unchecked(e);
                 }
                 if (result.isEmpty()) {
                     holding++;

@@ -1,6 +1,7 @@
 package io.shadowcast.rollout;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.shadowcast.concurrent.Failures;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +41,7 @@ public interface DeviceLedger {
         try {
             willWrite(rolloutId, wave, things).toCompletableFuture().join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            throw Failures.unchecked(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shadowcast.rollout;
 
+import io.shadowcast.concurrent.Failures;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -457,10 +457,10 @@ final class FanOut {
                 try {
                     if (error == null) {
                         record(result, work);
-                    } else if (unwrap(error) instanceof RolloutStoppedException) {
+                    } else if (Failures.cause(error) instanceof RolloutStoppedException) {
                         work.refused();
                     } else {
-                        LOG.warnf(unwrap(error), "Shadow update of %s failed", thing);
+                        LOG.warnf(Failures.cause(error), "Shadow update of %s failed", thing);
                         record(WriteResult.failed(thing, 0), work);
                     }
                 } finally {
@@ -535,13 +535,6 @@ final class FanOut {
                 return new ArrayList<>(failedThings);
             }
         }
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        while (e instanceof CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     /** Places for writes in flight, as many as the limit says at the moment each write asks. */

@@ -1,13 +1,13 @@
 package io.shadowcast.rollout;
 
 import io.shadowcast.concurrent.DaemonThreads;
+import io.shadowcast.concurrent.Failures;
 import io.shadowcast.config.RolloutConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -134,10 +134,7 @@ public class ShadowWriter {
         try {
             return writeAsync(thing, shadowName, payload, fence).get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw Failures.unchecked(e);
         }
     }
 
@@ -205,7 +202,7 @@ public class ShadowWriter {
                                 rate.onSuccess();
                                 outcome.complete(WriteResult.updated(thing, throttled));
                             } else {
-                                failed(unwrap(error));
+                                failed(Failures.cause(error));
                             }
                         });
             } catch (RuntimeException e) {
@@ -240,13 +237,6 @@ public class ShadowWriter {
                 outcome.completeExceptionally(new RolloutStoppedException("the writer is shutting down"));
             }
         }
-    }
-
-    private static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     static boolean isTransient(Throwable e) {
