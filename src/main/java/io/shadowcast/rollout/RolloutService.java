@@ -422,10 +422,7 @@ public class RolloutService {
             FanOut.Result result;
             RolloutRecord paused;
             long started = System.nanoTime();
-            // read holding the slot, which a join needs to record anything
-            RecordedBefore recordedBefore = firstClaim && !store.joinRecorded(id)
-                    ? RecordedBefore.onlyInThisPass(writing.fence()) : RecordedBefore.ANY;
-            try (TargetPages pages = pagesOfWave(plan, wave, targeting, start, recordedBefore)) {
+            try (TargetPages pages = pagesOfWave(plan, wave, targeting, start, writing.fence())) {
                 result = fanOut.run(pages.start(), pages,
                         thing -> writer.writeAsync(thing, shadowName, payload, writing.fence())
                                 .whenComplete((written, error) -> forgetUnless(written, error, id, thing)),
@@ -459,10 +456,13 @@ public class RolloutService {
          * snapshot where one is kept (docs/rollout.md, "Target snapshots"), which may start it over; a staged
          * rollout lists every wave afresh, so that a resume always continues its wave from the checkpoint with
          * the counts of the waves before it. Each page is recorded in the ledger before its writes, looking up
-         * only the things that {@code recordedBefore} says may have been recorded already.
+         * only the things that may have been recorded already ({@link RecordedBefore}); called holding the
+         * slot, whose fence is given, so that no join records meanwhile.
          */
         private TargetPages pagesOfWave(WavePlan plan, int wave, Targeting targeting, FanOut.Checkpoint start,
-                RecordedBefore recordedBefore) {
+                SlotLease.Fence fence) {
+            RecordedBefore recordedBefore = firstClaim && !store.joinRecorded(id) ? RecordedBefore.onlyInThisPass(fence)
+                    : RecordedBefore.ANY;
             TargetPages source = plan.isSingle() ? things.rolloutPages(targeting, start)
                     : things.listedPages(targeting, start);
             return new TargetPages() {
