@@ -56,11 +56,13 @@ public class ConvergenceLedger implements DeviceLedger {
     }
 
     @Override
-    public CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things,
+    public CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> page,
             Predicate<String> mayBeRecorded) {
-        if (things.isEmpty()) {
+        if (page.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        // a recursive thing-group listing may name a thing twice; a batch call refuses a key twice
+        List<String> things = page.stream().distinct().toList();
         // the consistent read costs the table about as much as the write: skipped for things never recorded
         List<String> lookUp = things.stream().filter(mayBeRecorded).toList();
         Map<String, LedgerStore.Recorded> recorded = lookUp.isEmpty() ? Map.of() : store.recorded(rolloutId, lookUp);

@@ -80,6 +80,19 @@ class ConvergenceLedgerTest {
     }
 
     @Test
+    void aPageNamingAThingTwiceRecordsAndCountsItOnce() {
+        // a recursive thing-group listing may name a thing of two child groups twice
+        var rollout = hashedRollout(rollouts);
+        List<String> page = new ArrayList<>(things("twice", 30));
+        page.add(page.get(3));
+        page.add(1, page.get(20));
+
+        deviceLedger.willWriteCounted(rollout.id(), 0, page);
+
+        assertThat(deviceLedger.convergence(rollout.id()).written()).isEqualTo(30);
+    }
+
+    @Test
     void duplicateReportsSentConcurrentlyAreCountedOnce() throws Exception {
         var rollout = hashedRollout(rollouts);
         List<String> page = things("dup", 40);
