@@ -8,8 +8,8 @@ import java.util.function.Predicate;
 /**
  * Which things of a page may have been recorded in the ledger for this rollout before, and are looked up
  * before the page is recorded: a thing recorded before keeps what its device reported, so only a thing
- * surely never recorded is recorded without that read (docs/rollout.md, "Recording a page"). A thing of
- * a wave's pass was surely never recorded when all of these hold:
+ * surely never recorded is recorded without that read (docs/rollout.md, "Which things are looked up
+ * first"). A thing of a wave's pass was surely never recorded when all of these hold:
  *
  * <ol>
  * <li>the worker created the rollout's record (its first claim): no worker ran a pass of it before, and
