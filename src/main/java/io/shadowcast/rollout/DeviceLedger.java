@@ -21,10 +21,10 @@ public interface DeviceLedger {
 
     /**
      * Records the things of one page of a rollout's wave before their shadow writes. Idempotent: recording a
-     * thing again (a page repeated after a resume) keeps what its device already reported, and a thing the page
-     * names twice is recorded once. Returns once the
-     * things are recorded, so that their writes may start; the stage completes once they are counted in
-     * {@code written} as well (which the page's checkpoint waits for), and fails when that failed.
+     * thing again (a page repeated after a resume) keeps what its device already reported, and a thing the
+     * page names twice is recorded once. Returns once the things are recorded, so that their writes may
+     * start; the stage completes once they are counted in {@code written} as well (which the page's
+     * checkpoint waits for), and fails when that failed.
      */
     default CompletionStage<Void> willWrite(String rolloutId, int wave, List<String> things) {
         return willWrite(rolloutId, wave, things, thing -> true);
