@@ -47,6 +47,11 @@ public final class AdaptiveRate {
         return bucket.reserve();
     }
 
+    /** Called just before a request leaves: 0 to send now, or the wait for a new token (see {@link TokenBucket#depart()}). */
+    public long depart() {
+        return bucket.depart();
+    }
+
     public synchronized void onThrottled() {
         long now = nanoClock.getAsLong();
         count(now);

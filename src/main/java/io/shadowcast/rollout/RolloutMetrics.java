@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 /**
  * What rollouts did on this replica, as Micrometer meters ({@code /q/metrics}):
  * {@code shadowcast_rollout_updates_total{outcome}} per thing, {@code shadowcast_rollout_throttled_retries_total},
+ * {@code shadowcast_rollout_held_back_total} (attempts given a new slot because they would have left in a burst),
  * the {@code shadowcast_rollout_rate} the shadow writer currently allows itself, and per finished
  * rollout {@code shadowcast_rollouts_total{status}} and {@code shadowcast_rollout_duration_seconds{status}}.
  */
@@ -22,6 +23,7 @@ public class RolloutMetrics {
     private final MeterRegistry registry;
     private final Map<WriteResult.Outcome, Counter> updates = new EnumMap<>(WriteResult.Outcome.class);
     private final Counter throttledRetries;
+    private final Counter heldBack;
     private final Map<RolloutStatus, Counter> rollouts = new EnumMap<>(RolloutStatus.class);
     private final Map<RolloutStatus, Timer> durations = new EnumMap<>(RolloutStatus.class);
 
@@ -34,6 +36,10 @@ public class RolloutMetrics {
         }
         throttledRetries = Counter.builder("shadowcast.rollout.throttled.retries")
                 .description("Shadow updates retried because the data plane throttled them").register(registry);
+        heldBack = Counter.builder("shadowcast.rollout.held.back")
+                .description("Shadow update attempts given a new slot because the process stood still while their slot passed"
+                        + " and they would have left in a burst")
+                .register(registry);
         for (RolloutStatus status : RolloutStatus.values()) {
             if (status.isFinal()) {
                 rollouts.put(status, Counter.builder("shadowcast.rollouts").description("Rollouts ended, by final status")
@@ -58,6 +64,14 @@ public class RolloutMetrics {
         if (result.throttledRetries() > 0) {
             throttledRetries.increment(result.throttledRetries());
         }
+    }
+
+    void heldBack() {
+        heldBack.increment();
+    }
+
+    double heldBackSoFar() {
+        return heldBack.count();
     }
 
     void ended(RolloutStatus status, Duration took) {

@@ -31,7 +31,9 @@ import software.amazon.awssdk.services.iotdataplane.model.ResourceNotFoundExcept
  * Writes things' shadows, paced and retried, without a thread per write.
  *
  * <p>Every attempt, retries included, first takes a token from the shared {@link AdaptiveRate}: the
- * quota is account-wide, so all rollouts of this replica draw from one bucket. A token that is not due
+ * quota is account-wide, so all rollouts of this replica draw from one bucket. As it leaves, an attempt
+ * whose slot passed while the process stood still, and would leave in a burst with the others, takes a
+ * new one ({@link TokenBucket#depart()}). A token that is not due
  * yet, a retry's backoff and a late lease renewal are waited out on a timer, not by a blocked thread;
  * the request itself goes through the SDK's asynchronous client (on the AWS CRT HTTP client by default,
  * Netty by configuration), whose event loop completes it. Throttling, 5xx and I/O errors are retried by the one {@link RetryPolicy} (exponential backoff
@@ -116,10 +118,11 @@ public class ShadowWriter {
         return inFlight.limit();
     }
 
-    /** The pacing as it stands, for the logs: rate, observed round trip and in-flight limit. */
+    /** The pacing as it stands, for the logs: rate, observed round trip, in-flight limit and attempts held back. */
     public String pacing() {
-        return String.format(Locale.ROOT, "now %.0f updates/s allowed, round trip %.0f ms, up to %d in flight",
-                rate.rate(), inFlight.roundTripSeconds() * 1000, inFlight.limit());
+        return String.format(Locale.ROOT, "now %.0f updates/s allowed, round trip %.0f ms, up to %d in flight, "
+                + "%.0f attempts held back from a burst since the start",
+                rate.rate(), inFlight.roundTripSeconds() * 1000, inFlight.limit(), metrics.heldBackSoFar());
     }
 
     /**
@@ -184,11 +187,22 @@ public class ShadowWriter {
         /** A late renewal pauses the write; a fence closed for good refuses it. */
         private void whenFenceOpen(long checkedSince) {
             if (fence.isOpen()) {
-                send();
+                leaveInTurn();
             } else if (fence.givesUp(checkedSince)) {
                 outcome.completeExceptionally(new RolloutStoppedException("the rollout may no longer write the shadow slot"));
             } else {
                 later(() -> whenFenceOpen(checkedSince), FENCE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** Sends unless the departures are a burst ahead of the rate (slots passed while the process stood still). */
+        private void leaveInTurn() {
+            long wait = rate.depart();
+            if (wait == 0) {
+                send();
+            } else {
+                metrics.heldBack();
+                later(() -> whenFenceOpen(System.nanoTime()), wait, TimeUnit.NANOSECONDS);
             }
         }
 

@@ -9,6 +9,13 @@ import java.util.function.LongSupplier;
  * as many tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
  * on purpose: the account quota on the other side is a token bucket too, and a large client burst
  * would be answered with throttling.
+ *
+ * <p>A reserved slot may pass while the process stands still (a collection, its core busy with other
+ * work): every request whose slot passed would then leave at once, a burst the process never meant and
+ * the quota answers with throttling. So the bucket also keeps the departures to the rate: a request
+ * about to leave calls {@link #depart()}, which lets it go while the departures are at most a burst ahead
+ * of the rate, and otherwise gives it a new slot behind the ones reserved (its old slot is lost, as the
+ * quota's own refill while nothing arrived is).
  */
 public final class TokenBucket {
 
@@ -20,6 +27,8 @@ public final class TokenBucket {
     private double capacity;
     private double tokens;
     private long refilledAt;
+    /** When the departures so far would all have left at the rate: at most a burst ahead of now. */
+    private double departuresPaidUntil;
 
     /** @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime} outside tests) */
     public TokenBucket(double ratePerSecond, LongSupplier nanoClock) {
@@ -27,6 +36,7 @@ public final class TokenBucket {
         this.refilledAt = nanoClock.getAsLong();
         applyRate(ratePerSecond);
         this.tokens = capacity;
+        this.departuresPaidUntil = refilledAt;
     }
 
     /** Takes one token and returns how many nanoseconds the caller must wait before it may use it. */
@@ -34,6 +44,21 @@ public final class TokenBucket {
         refill();
         tokens -= 1;
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * NANOS_PER_SECOND);
+    }
+
+    /**
+     * Called as a reserved token is used, just before its request leaves. Returns 0 when it may leave now;
+     * otherwise it took a new token and returns how many nanoseconds the caller must wait before calling
+     * this again.
+     */
+    public synchronized long depart() {
+        long now = nanoClock.getAsLong();
+        double paidUntil = Math.max(departuresPaidUntil, now);
+        if (paidUntil - now > BURST_SECONDS * NANOS_PER_SECOND) {
+            return reserve();
+        }
+        departuresPaidUntil = paidUntil + NANOS_PER_SECOND / rate;
+        return 0;
     }
 
     /** Reserves a token and sleeps until it is due; for callers that own their thread (the sweep's reads). */

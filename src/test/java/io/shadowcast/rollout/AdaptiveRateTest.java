@@ -135,4 +135,72 @@ class AdaptiveRateTest {
         assertThat(accepted / seconds).as("accepted updates/s").isGreaterThanOrEqualTo(0.9 * quota);
         assertThat((double) throttled / (accepted + throttled)).as("throttled share").isLessThanOrEqualTo(0.02);
     }
+
+    /**
+     * A writer at exactly the quota (4,000/s against AWS's bucket with 0.1 s of burst), 800 writes in flight
+     * at 100 ms round trips, whose process stands still for 150 ms every 3 s (a collection, its core busy
+     * elsewhere), simulated for half a minute: the attempts whose slots passed meanwhile must not leave as
+     * one burst, which the account would throttle and which would cut the rate for seconds.
+     */
+    @Test
+    void aProcessThatStandsStillNowAndThenSendsNoBurstTheQuotaThrottlesAndKeepsItsRate() {
+        double quota = 4_000;
+        long stallEvery = 3_000 * MS;
+        long stall = 150 * MS;
+        AtomicLong now = new AtomicLong(0);
+        AdaptiveRate writer = new AdaptiveRate(new TokenBucket(quota, now::get), quota, now::get);
+        double[] account = {quota * 0.1};
+        long[] refilledAt = {0};
+        // {due time, 0 = its token is due, 1 = an accepted response, 2 = a throttled response}
+        PriorityQueue<long[]> events = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        for (int i = 0; i < 800; i++) {
+            events.add(new long[] {writer.reserve(), 0});
+        }
+        long accepted = 0;
+        long throttled = 0;
+        double lowestRate = quota;
+        long measuredFrom = 5_000 * MS;
+        long until = 35_000 * MS;
+        while (events.peek()[0] < until) {
+            long[] event = events.poll();
+            long at = event[0];
+            if (at % stallEvery < stall) {
+                at += stall - at % stallEvery; // nothing runs while the process stands still
+            }
+            now.set(at);
+            if (event[1] == 0) {
+                long wait = writer.depart();
+                if (wait > 0) {
+                    events.add(new long[] {at + wait, 0});
+                    continue;
+                }
+                account[0] = Math.min(quota * 0.1, account[0] + (at - refilledAt[0]) / 1e9 * quota);
+                refilledAt[0] = at;
+                boolean ok = account[0] >= 1;
+                if (ok) {
+                    account[0] -= 1;
+                }
+                events.add(new long[] {at + 100 * MS, ok ? 1 : 2});
+                if (at >= measuredFrom) {
+                    accepted += ok ? 1 : 0;
+                    throttled += ok ? 0 : 1;
+                }
+            } else {
+                if (event[1] == 1) {
+                    writer.onSuccess();
+                } else {
+                    writer.onThrottled();
+                }
+                if (at >= measuredFrom) {
+                    lowestRate = Math.min(lowestRate, writer.rate());
+                }
+                // the next write, or the throttled one again
+                events.add(new long[] {at + writer.reserve(), 0});
+            }
+        }
+        double seconds = (until - measuredFrom) / 1e9;
+        assertThat((double) throttled / (accepted + throttled)).as("throttled share").isLessThanOrEqualTo(0.005);
+        assertThat(lowestRate).as("lowest rate").isEqualTo(quota);
+        assertThat(accepted / seconds).as("accepted updates/s").isGreaterThanOrEqualTo(0.93 * quota);
+    }
 }

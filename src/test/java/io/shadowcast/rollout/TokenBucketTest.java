@@ -66,4 +66,44 @@ class TokenBucketTest {
         assertThat(bucket.reserve()).isEqualTo(20 * MS); // in debt by two tokens at 10 ms each
         assertThatThrownBy(() -> bucket.setRate(0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void slotsThatPassedWhileTheProcessStoodStillLeaveAsOneBurstAtMostAndTheRestTakeNewSlots() {
+        TokenBucket bucket = new TokenBucket(1000, clock::get); // burst 50: one every ms
+        long[] due = new long[400];
+        for (int i = 0; i < due.length; i++) {
+            due[i] = clock.get() + bucket.reserve();
+        }
+        // the first 100 leave on time, then the process stands still for 150 ms
+        for (int i = 0; i < 100; i++) {
+            clock.set(due[i]);
+            assertThat(bucket.depart()).as("on time, write %d", i).isZero();
+        }
+        clock.set(due[99] + 150 * MS);
+        int sentAtOnce = 0;
+        long latestWait = 0;
+        for (int i = 100; i < 250; i++) { // all whose slots passed fire together
+            long wait = bucket.depart();
+            if (wait == 0) {
+                sentAtOnce++;
+            } else {
+                assertThat(wait).as("a new slot, behind the others").isGreaterThan(latestWait);
+                latestWait = wait;
+            }
+        }
+        assertThat(sentAtOnce).as("the burst the bucket allows, not the 150 that were due").isBetween(50, 51);
+        assertThat(latestWait).as("the 99 held back wait behind the 150 slots still reserved")
+                .isBetween(240 * MS, 260 * MS);
+    }
+
+    @Test
+    void departuresThatKeepToTheRateAreNeverHeldBackHoweverLateTheyAre() {
+        TokenBucket bucket = new TokenBucket(10, clock::get); // burst 1: one every 100 ms
+        for (int i = 0; i < 20; i++) {
+            long wait = bucket.reserve();
+            // every timer fires late, by 0 to 40 ms
+            clock.addAndGet(wait + (i % 5) * 10 * MS);
+            assertThat(bucket.depart()).as("write %d", i).isZero();
+        }
+    }
 }
