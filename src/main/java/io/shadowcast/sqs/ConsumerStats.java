@@ -9,6 +9,7 @@ public final class ConsumerStats {
     final AtomicLong deleted = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong poison = new AtomicLong();
+    final AtomicLong cameBackLater = new AtomicLong();
     final AtomicLong receiveErrors = new AtomicLong();
 
     public long received() {
@@ -22,6 +23,11 @@ public final class ConsumerStats {
     /** Handler failures that leave the message for a later attempt. */
     public long failed() {
         return failed.get();
+    }
+
+    /** Messages whose work another worker held: sent again, due after the visibility timeout. */
+    public long cameBackLater() {
+        return cameBackLater.get();
     }
 
     /** Messages rejected as malformed and handed to the redrive policy. */

@@ -33,6 +33,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * <li>Deletes in batches, only after the handler returned.</li>
  * <li>Leaves failures on the queue: a poison message is made visible at once so the redrive policy
  * moves it to the DLQ quickly; any other failure waits for its visibility timeout.</li>
+ * <li>Sends a message whose work another worker holds ({@link ComeBackLaterException}) again, due after
+ * the visibility timeout, and deletes it: waiting is no failure and must not reach the DLQ.</li>
  * <li>Backs off exponentially while SQS cannot be reached, logging the outage once.</li>
  * <li>On close stops receiving, lets running handlers finish within the grace period, interrupts the
  * rest and makes their messages visible again for another replica.</li>
@@ -42,6 +44,8 @@ public final class SqsConsumer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SqsConsumer.class);
     private static final int MAX_BATCH = 10;
+    /** The longest delay SQS gives a message. */
+    private static final int MAX_DELAY_SECONDS = 900;
 
     private final String name;
     private final SqsClient sqs;
@@ -162,7 +166,8 @@ public final class SqsConsumer implements AutoCloseable {
                 .maxNumberOfMessages(max)
                 .waitTimeSeconds((int) config.waitTime().toSeconds())
                 .visibilityTimeout((int) config.visibilityTimeout().toSeconds())
-                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
+                .messageAttributeNames("All"))
                 .messages();
     }
 
@@ -178,6 +183,8 @@ public final class SqsConsumer implements AutoCloseable {
                 stats.poison.incrementAndGet();
                 logPoison(message, e);
                 makeVisible(List.of(message));
+            } catch (ComeBackLaterException e) {
+                sendAgainLater(message, e);
             } catch (Exception e) {
                 if (running) {
                     stats.failed.incrementAndGet();
@@ -196,6 +203,27 @@ public final class SqsConsumer implements AutoCloseable {
                 flushDeletes();
             }
         });
+    }
+
+    /**
+     * Sends a copy of the message, due after the visibility timeout (when it would have come back), and then
+     * deletes this one: the copy starts its receive count afresh. Should the copy not be sent, the message
+     * stays and comes back as a failed one would.
+     */
+    private void sendAgainLater(Message message, ComeBackLaterException why) {
+        int delaySeconds = (int) Math.min(MAX_DELAY_SECONDS, config.visibilityTimeout().toSeconds());
+        try {
+            String copy = sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(message.body())
+                    .messageAttributes(message.messageAttributes()).delaySeconds(delaySeconds)).messageId();
+            stats.cameBackLater.incrementAndGet();
+            LOG.infof("Consumer %s: message %s comes back in %d s as message %s: %s", name, message.messageId(),
+                    delaySeconds, copy, why.getMessage());
+            toDelete.add(message);
+        } catch (SdkException e) {
+            stats.failed.incrementAndGet();
+            LOG.warnf("Consumer %s: message %s (%s) could not be sent again (%s); it stays on the queue for a retry",
+                    name, message.messageId(), why.getMessage(), e.getMessage());
+        }
     }
 
     private void logPoison(Message message, PoisonMessageException e) {
@@ -299,8 +327,8 @@ public final class SqsConsumer implements AutoCloseable {
             LOG.infof("Consumer %s: releasing %d unfinished messages", name, unfinished.size());
             makeVisible(unfinished);
         }
-        LOG.infof("Consumer %s stopped: received %d, deleted %d, failed %d, rejected %d",
-                name, stats.received(), stats.deleted(), stats.failed(), stats.poison());
+        LOG.infof("Consumer %s stopped: received %d, deleted %d, failed %d, rejected %d, sent again for later %d",
+                name, stats.received(), stats.deleted(), stats.failed(), stats.poison(), stats.cameBackLater());
     }
 
     @Override

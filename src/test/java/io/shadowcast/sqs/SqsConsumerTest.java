@@ -86,6 +86,28 @@ class SqsConsumerTest {
     }
 
     @Test
+    void aMessageToComeBackLaterReturnsAfterItsVisibilityTimeoutAsOftenAsNeededAndNeverReachesTheDeadLetterQueue() {
+        createQueues();
+        AtomicInteger calls = new AtomicInteger();
+        int waits = MAX_RECEIVES + 2;
+        consumer = start(Duration.ofSeconds(1), message -> {
+            if (calls.incrementAndGet() <= waits) {
+                throw new ComeBackLaterException("rollout r1 is running on another worker");
+            }
+        });
+
+        send("duplicate of a long rollout");
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> consumer.stats().deleted() >= waits + 1 || !bodies(dlqUrl).isEmpty());
+        assertThat(bodies(dlqUrl)).as("the dead-letter queue").isEmpty();
+        assertThat(calls).hasValue(waits + 1);
+        assertThat(consumer.stats().cameBackLater()).isEqualTo(waits);
+        assertThat(consumer.stats().failed()).isZero();
+        assertThat(depth(queueUrl)).isZero();
+    }
+
+    @Test
     void longRunningHandlerKeepsItsMessageInvisible() {
         createQueues();
         AtomicInteger calls = new AtomicInteger();
