@@ -12,6 +12,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
 /**
  * The three DynamoDB tables and their indexes. Attribute and index names here are the contract with
@@ -55,24 +57,29 @@ public class TableProvisioner {
     public void checksTable(String table) {
         if (create(table, CHECK_KEY, index(DUE_INDEX, DUE_SHARD, DUE_AT),
                 attribute(DUE_SHARD, ScalarAttributeType.N), attribute(DUE_AT, ScalarAttributeType.N))) {
-            expireByTtl(table);
             LOG.infof("Created timer table %s", table);
         }
+        expireByTtl(table);
     }
 
     /** The rollout records carry no expiry; the TTL removes the harm markers once their watch is long over. */
     void rolloutsTable(String table) {
         if (create(table, ROLLOUT_KEY, index(RECENT_INDEX, RECENT_PARTITION, RECENT_SORT),
                 attribute(RECENT_PARTITION, ScalarAttributeType.S), attribute(RECENT_SORT, ScalarAttributeType.N))) {
-            expireByTtl(table);
             LOG.infof("Created rollout table %s", table);
         }
+        expireByTtl(table);
     }
 
     void ledgerTable(String table) {
-        if (exists(table)) {
-            return;
+        if (!exists(table)) {
+            createLedgerTable(table);
+            LOG.infof("Created ledger table %s", table);
         }
+        expireByTtl(table);
+    }
+
+    private void createLedgerTable(String table) {
         dynamo.createTable(r -> r.tableName(table)
                 .billingMode(BillingMode.PAY_PER_REQUEST)
                 .attributeDefinitions(attribute(LEDGER_PARTITION, ScalarAttributeType.S),
@@ -83,8 +90,6 @@ public class TableProvisioner {
                 .globalSecondaryIndexes(index(STATUS_INDEX, STATUS_PARTITION, STATUS_SORT),
                         index(DUE_INDEX, DUE_SHARD, DUE_AT)));
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
-        expireByTtl(table);
-        LOG.infof("Created ledger table %s", table);
     }
 
     /** Creates an on-demand table with a string hash key and one index, unless it exists; true when it created it. */
@@ -103,10 +108,26 @@ public class TableProvisioner {
         return true;
     }
 
-    /** DynamoDB deletes the table's items once their {@code expiresAt} (epoch seconds) has passed. */
+    /**
+     * DynamoDB deletes the table's items once their {@code expiresAt} (epoch seconds) has passed. Also for a
+     * table an earlier version created without it (its finished checks, ledger items and harm markers would
+     * stay for good); a table that expires items by another attribute is someone's choice and left alone.
+     */
     private void expireByTtl(String table) {
-        dynamo.updateTimeToLive(r -> r.tableName(table)
-                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+        TimeToLiveDescription ttl = dynamo.describeTimeToLive(r -> r.tableName(table)).timeToLiveDescription();
+        TimeToLiveStatus status = ttl == null ? TimeToLiveStatus.DISABLED : ttl.timeToLiveStatus();
+        if (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING) {
+            if (!EXPIRES_AT.equals(ttl.attributeName())) {
+                LOG.warnf("Table %s expires items by %s, not %s: its finished items stay until deleted otherwise",
+                        table, ttl.attributeName(), EXPIRES_AT);
+            }
+        } else if (status == TimeToLiveStatus.DISABLING) {
+            LOG.warnf("Table %s is turning its TTL off; %s is not set as its TTL attribute", table, EXPIRES_AT);
+        } else {
+            dynamo.updateTimeToLive(r -> r.tableName(table)
+                    .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)));
+            LOG.infof("Table %s: TTL on %s enabled", table, EXPIRES_AT);
+        }
     }
 
     private boolean exists(String table) {

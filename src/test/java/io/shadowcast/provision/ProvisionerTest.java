@@ -11,19 +11,27 @@ import io.shadowcast.testing.ConsumersOff;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.iotdataplane.IotDataPlaneClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** Provisioning a second time against the same emulator changes nothing. */
+/** Provisioning a second time against the same emulator changes nothing; tables from an earlier version get what they miss. */
 @QuarkusTest
 @TestProfile(ConsumersOff.class)
 class ProvisionerTest {
 
     @Inject Provisioner provisioner;
+    @Inject TableProvisioner tables;
     @Inject S3Client s3;
     @Inject SqsClient sqs;
     @Inject SnsClient sns;
@@ -45,6 +53,30 @@ class ProvisionerTest {
                 join.queue(), join.queue() + "-dlq");
         assertThat(before.topics()).hasSize(1);
         assertThat(before.tables()).contains(rollout.table(), presence.table());
+    }
+
+    @Test
+    void tablesAnEarlierVersionCreatedWithoutTimeToLiveGetItOnExpiresAt() {
+        String suffix = UUID.randomUUID().toString();
+        Map<String, Consumer<String>> provisioners = Map.of("old-checks-" + suffix, tables::checksTable,
+                "old-rollouts-" + suffix, tables::rolloutsTable, "old-ledger-" + suffix, tables::ledgerTable);
+        for (String table : provisioners.keySet()) {
+            dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                    .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH)));
+            assertThat(timeToLive(table).timeToLiveStatus()).as(table).isEqualTo(TimeToLiveStatus.DISABLED);
+        }
+
+        provisioners.forEach((table, provision) -> provision.accept(table));
+
+        for (String table : provisioners.keySet()) {
+            assertThat(timeToLive(table).timeToLiveStatus()).as(table).isEqualTo(TimeToLiveStatus.ENABLED);
+            assertThat(timeToLive(table).attributeName()).as(table).isEqualTo(TableProvisioner.EXPIRES_AT);
+        }
+    }
+
+    private TimeToLiveDescription timeToLive(String table) {
+        return dynamo.describeTimeToLive(r -> r.tableName(table)).timeToLiveDescription();
     }
 
     private Snapshot snapshot() {
