@@ -94,8 +94,7 @@ class AdaptiveRateTest {
         double quota = 4_000;
         AtomicLong now = new AtomicLong(0);
         AdaptiveRate writer = new AdaptiveRate(new TokenBucket(2 * quota, now::get), 2 * quota, now::get);
-        double[] account = {quota * 0.1};
-        long[] refilledAt = {0};
+        AccountQuota account = new AccountQuota(quota);
         // responses due: {arrival time, 1 if throttled}
         PriorityQueue<long[]> responses = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
         long accepted = 0;
@@ -113,13 +112,7 @@ class AdaptiveRateTest {
                 }
             }
             while (sendAt <= tick) {
-                // the account's bucket, 10 ms away
-                account[0] = Math.min(quota * 0.1, account[0] + (tick - refilledAt[0]) / 1e9 * quota);
-                refilledAt[0] = tick;
-                boolean ok = account[0] >= 1;
-                if (ok) {
-                    account[0] -= 1;
-                }
+                boolean ok = account.accepts(tick);
                 responses.add(new long[] {tick + 20 * MS, ok ? 0 : 1});
                 if (tick >= measuredFrom) {
                     if (ok) {
@@ -149,8 +142,7 @@ class AdaptiveRateTest {
         long stall = 150 * MS;
         AtomicLong now = new AtomicLong(0);
         AdaptiveRate writer = new AdaptiveRate(new TokenBucket(quota, now::get), quota, now::get);
-        double[] account = {quota * 0.1};
-        long[] refilledAt = {0};
+        AccountQuota account = new AccountQuota(quota);
         // {due time, 0 = its token is due, 1 = an accepted response, 2 = a throttled response}
         PriorityQueue<long[]> events = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
         for (int i = 0; i < 800; i++) {
@@ -174,12 +166,7 @@ class AdaptiveRateTest {
                     events.add(new long[] {at + wait, 0});
                     continue;
                 }
-                account[0] = Math.min(quota * 0.1, account[0] + (at - refilledAt[0]) / 1e9 * quota);
-                refilledAt[0] = at;
-                boolean ok = account[0] >= 1;
-                if (ok) {
-                    account[0] -= 1;
-                }
+                boolean ok = account.accepts(at);
                 events.add(new long[] {at + 100 * MS, ok ? 1 : 2});
                 if (at >= measuredFrom) {
                     accepted += ok ? 1 : 0;
@@ -202,5 +189,28 @@ class AdaptiveRateTest {
         assertThat((double) throttled / (accepted + throttled)).as("throttled share").isLessThanOrEqualTo(0.005);
         assertThat(lowestRate).as("lowest rate").isEqualTo(quota);
         assertThat(accepted / seconds).as("accepted updates/s").isGreaterThanOrEqualTo(0.93 * quota);
+    }
+
+    /** The account's bucket as AWS keeps it: the quota a second, 0.1 s of it as a burst, counted as requests arrive. */
+    private static final class AccountQuota {
+
+        private final double perSecond;
+        private double tokens;
+        private long refilledAt;
+
+        AccountQuota(double perSecond) {
+            this.perSecond = perSecond;
+            this.tokens = perSecond * 0.1;
+        }
+
+        boolean accepts(long arrivedAt) {
+            tokens = Math.min(perSecond * 0.1, tokens + (arrivedAt - refilledAt) / 1e9 * perSecond);
+            refilledAt = arrivedAt;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
     }
 }
