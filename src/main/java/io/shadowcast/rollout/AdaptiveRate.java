@@ -9,6 +9,12 @@ import java.util.function.LongSupplier;
  * maximum per second of successful traffic. The rate never goes above the configured maximum nor below
  * a hundredth of it.
  *
+ * <p>Above the rate of the last cut, successes raise the rate only while it bounds the writers (their
+ * departures used {@link #BOUND_BY_RATE} of it over the bucket's last window): a writer held back by something else
+ * (pages still being listed) learns nothing about the quota from its successes, and a rate raised on them
+ * up to the maximum would meet the quota at full height the moment the pages come quickly. Up to the rate
+ * of the last cut they raise it either way: that much was sent before.
+ *
  * <p>Throttling is a signal only above {@link #TOLERATED_SHARE} of the responses of the current window
  * (one cooldown long, counted as at least a full window at the current rate): a writer paced exactly at
  * the quota sees a throttled answer now and then, as requests bunch up on the way, and cutting the rate
@@ -20,12 +26,16 @@ public final class AdaptiveRate {
     static final double CLIMB_PER_SECOND = 0.05;
     static final long COOLDOWN_NANOS = 500_000_000L;
     static final double TOLERATED_SHARE = 0.01;
+    /** The share of the rate the writes must use in the last window for the rate to count as what bounds them. */
+    static final double BOUND_BY_RATE = 0.9;
 
     private final TokenBucket bucket;
     private final LongSupplier nanoClock;
     private final double maxRate;
     private final double minRate;
     private double rate;
+    /** The rate the last cut was made at: where throttling began, as far as anyone probed. */
+    private double ceiling;
     private long lastDecrease;
     private boolean decreased;
     private long windowStart;
@@ -38,6 +48,7 @@ public final class AdaptiveRate {
         this.maxRate = maxRate;
         this.minRate = Math.max(Math.min(1, maxRate), maxRate / 100);
         this.rate = maxRate;
+        this.ceiling = maxRate;
         this.windowStart = nanoClock.getAsLong();
         bucket.setRate(maxRate);
     }
@@ -65,14 +76,17 @@ public final class AdaptiveRate {
         }
         decreased = true;
         lastDecrease = now;
+        ceiling = rate;
         set(Math.max(minRate, rate * DECREASE));
     }
 
     public synchronized void onSuccess() {
-        count(nanoClock.getAsLong());
-        if (rate < maxRate) {
+        long now = nanoClock.getAsLong();
+        count(now);
+        double upTo = bucket.recentUse() >= BOUND_BY_RATE ? maxRate : ceiling;
+        if (rate < upTo) {
             // rate successes per second, each adding step / rate: step per second in all
-            set(Math.min(maxRate, rate + maxRate * CLIMB_PER_SECOND / rate));
+            set(Math.min(upTo, rate + maxRate * CLIMB_PER_SECOND / rate));
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.function.LongSupplier;
 public final class TokenBucket {
 
     static final double BURST_SECONDS = 0.05;
+    static final long USE_WINDOW_NANOS = 500_000_000L;
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final LongSupplier nanoClock;
@@ -27,6 +28,10 @@ public final class TokenBucket {
     private double capacity;
     private double tokens;
     private long refilledAt;
+    /** Departures of the current use window, and the share of the rate the last full window used. */
+    private long useWindowStart;
+    private long departedInWindow;
+    private double lastWindowUse;
     /** When the departures so far would all have left at the rate: at most a burst ahead of now. */
     private double departuresPaidUntil;
 
@@ -37,6 +42,7 @@ public final class TokenBucket {
         applyRate(ratePerSecond);
         this.tokens = capacity;
         this.departuresPaidUntil = refilledAt;
+        this.useWindowStart = refilledAt;
     }
 
     /** Takes one token and returns how many nanoseconds the caller must wait before it may use it. */
@@ -44,6 +50,25 @@ public final class TokenBucket {
         refill();
         tokens -= 1;
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * NANOS_PER_SECOND);
+    }
+
+    /**
+     * The share of the rate the departures used in the last full window ({@link #USE_WINDOW_NANOS}): near 1 while
+     * the rate is what holds the callers back, well below while something else does (reservations made in
+     * bursts, a page at a time, wait for tokens even then).
+     */
+    public synchronized double recentUse() {
+        rollUseWindow(nanoClock.getAsLong());
+        return lastWindowUse;
+    }
+
+    private void rollUseWindow(long now) {
+        long elapsed = now - useWindowStart;
+        if (elapsed >= USE_WINDOW_NANOS) {
+            lastWindowUse = departedInWindow / (rate * elapsed / NANOS_PER_SECOND);
+            useWindowStart = now;
+            departedInWindow = 0;
+        }
     }
 
     /**
@@ -58,6 +83,8 @@ public final class TokenBucket {
             return reserve();
         }
         departuresPaidUntil = paidUntil + NANOS_PER_SECOND / rate;
+        rollUseWindow(now);
+        departedInWindow++;
         return 0;
     }
 

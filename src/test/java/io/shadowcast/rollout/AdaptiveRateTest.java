@@ -70,6 +70,7 @@ class AdaptiveRateTest {
     @Test
     void successesClimbBackAboutFivePercentOfTheMaximumPerSecondAndNoHigher() {
         throttledBurst(); // 800
+        keepWritersWaiting();
         // one second of successes at the current rate
         int successes = (int) rate.rate();
         for (int i = 0; i < successes; i++) {
@@ -82,6 +83,45 @@ class AdaptiveRateTest {
         }
         assertThat(rate.rate()).isEqualTo(1000.0);
         assertThat(bucket.rate()).isEqualTo(1000.0);
+    }
+
+    @Test
+    void aRateTheWritersLeaveUnusedClimbsNoHigherThanWhereItWasLastCut() {
+        throttledBurst(); // 800
+        keepWritersWaiting();
+        while (rate.rate() < 900) {
+            rate.onSuccess();
+        }
+        clock.addAndGet(AdaptiveRate.COOLDOWN_NANOS);
+        throttledBurst(); // cut at 900 and some, to 720 and some
+        double lastCutAt = rate.rate() / AdaptiveRate.DECREASE;
+
+        // ten seconds of writes at 300/s (waiting for pages, say), in pages of 100 at once
+        for (int page = 0; page < 30; page++) {
+            clock.addAndGet(1_000_000_000L / 3);
+            for (int i = 0; i < 100; i++) {
+                clock.addAndGet(rate.reserve());
+                assertThat(rate.depart()).isZero();
+                rate.onSuccess();
+            }
+        }
+        assertThat(rate.rate()).as("back to where it was cut, not beyond: nothing probed further")
+                .isEqualTo(lastCutAt, within(1e-9));
+
+        keepWritersWaiting();
+        for (int i = 0; i < 1_000; i++) {
+            rate.onSuccess();
+        }
+        assertThat(rate.rate()).as("once the rate bounds the writes").isGreaterThan(lastCutAt + 40);
+    }
+
+    /** Writers that leave as fast as the rate lets them for a second: the rate is what bounds them now. */
+    private void keepWritersWaiting() {
+        long until = clock.get() + 1_000_000_000L;
+        while (clock.get() < until) {
+            clock.addAndGet(rate.reserve());
+            rate.depart();
+        }
     }
 
     /**
@@ -112,6 +152,11 @@ class AdaptiveRateTest {
                 }
             }
             while (sendAt <= tick) {
+                long held = writer.depart();
+                if (held > 0) {
+                    sendAt = tick + held;
+                    continue;
+                }
                 boolean ok = account.accepts(tick);
                 responses.add(new long[] {tick + 20 * MS, ok ? 0 : 1});
                 if (tick >= measuredFrom) {
