@@ -38,7 +38,7 @@ class RolloutLeaseTest {
     IotSimulator iot;
 
     @Test
-    void aDigestThatTakesThreeLeasesKeepsItsRolloutAndADuplicateMessageIsHandedBackAtOnce() {
+    void aDigestThatTakesThreeLeasesKeepsItsRolloutAndADuplicateMessageIsSentAgainForLater() {
         iot.setFaults(IotSimulator.Faults.NONE);
         String bucket = "lease-" + UUID.randomUUID();
         s3.createBucket(r -> r.bucket(bucket));
