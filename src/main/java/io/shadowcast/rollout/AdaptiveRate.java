@@ -81,8 +81,10 @@ public final class AdaptiveRate {
     }
 
     public synchronized void onSuccess() {
-        long now = nanoClock.getAsLong();
-        count(now);
+        count(nanoClock.getAsLong());
+        if (rate >= maxRate) {
+            return;
+        }
         double upTo = bucket.recentUse() >= BOUND_BY_RATE ? maxRate : ceiling;
         if (rate < upTo) {
             // rate successes per second, each adding step / rate: step per second in all
