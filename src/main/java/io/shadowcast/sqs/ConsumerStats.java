@@ -9,7 +9,7 @@ public final class ConsumerStats {
     final AtomicLong deleted = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong poison = new AtomicLong();
-    final AtomicLong cameBackLater = new AtomicLong();
+    final AtomicLong sentAgain = new AtomicLong();
     final AtomicLong receiveErrors = new AtomicLong();
 
     public long received() {
@@ -26,8 +26,8 @@ public final class ConsumerStats {
     }
 
     /** Messages whose work another worker held: sent again, due after the visibility timeout. */
-    public long cameBackLater() {
-        return cameBackLater.get();
+    public long sentAgain() {
+        return sentAgain.get();
     }
 
     /** Messages rejected as malformed and handed to the redrive policy. */

@@ -215,7 +215,7 @@ public final class SqsConsumer implements AutoCloseable {
         try {
             String copy = sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(message.body())
                     .messageAttributes(message.messageAttributes()).delaySeconds(delaySeconds)).messageId();
-            stats.cameBackLater.incrementAndGet();
+            stats.sentAgain.incrementAndGet();
             LOG.infof("Consumer %s: message %s comes back in %d s as message %s: %s", name, message.messageId(),
                     delaySeconds, copy, why.getMessage());
             toDelete.add(message);
@@ -327,8 +327,8 @@ public final class SqsConsumer implements AutoCloseable {
             LOG.infof("Consumer %s: releasing %d unfinished messages", name, unfinished.size());
             makeVisible(unfinished);
         }
-        LOG.infof("Consumer %s stopped: received %d, deleted %d, failed %d, rejected %d, sent again for later %d",
-                name, stats.received(), stats.deleted(), stats.failed(), stats.poison(), stats.cameBackLater());
+        LOG.infof("Consumer %s stopped: received %d, deleted %d, failed %d, rejected %d, sent again %d",
+                name, stats.received(), stats.deleted(), stats.failed(), stats.poison(), stats.sentAgain());
     }
 
     @Override

@@ -47,7 +47,7 @@ public class SqsConsumers {
         counter(consumer, "deleted", stats, ConsumerStats::deleted);
         counter(consumer, "failed", stats, ConsumerStats::failed);
         counter(consumer, "rejected", stats, ConsumerStats::poison);
-        counter(consumer, "sent_again", stats, ConsumerStats::cameBackLater);
+        counter(consumer, "sent_again", stats, ConsumerStats::sentAgain);
         FunctionCounter.builder("shadowcast.sqs.receive.errors", stats, s -> s.receiveErrors())
                 .description("ReceiveMessage calls that failed").tag("consumer", consumer.name()).register(registry);
         Gauge.builder("shadowcast.sqs.in.flight", consumer, SqsConsumer::inFlight)

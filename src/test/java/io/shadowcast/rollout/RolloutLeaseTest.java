@@ -47,14 +47,14 @@ class RolloutLeaseTest {
         QuarkusMock.installMockForType(RolloutFixture.slowFirstDigestOf(s3, "huge.bin", hashing), ObjectDigest.class);
         String id = uploaded.upload().rolloutId();
         ConsumerStats stats = rolloutConsumer(consumers);
-        long sentAgainBefore = stats.cameBackLater();
+        long sentAgainBefore = stats.sentAgain();
 
         send(s3Event(uploaded.upload()));
         await("the rollout to be claimed", Duration.ofSeconds(30), () -> store.get(id).isPresent());
         long claimed = System.nanoTime();
         send(s3Event(uploaded.upload()));
         await("the duplicate message to be sent again for later", Duration.ofSeconds(10),
-                () -> stats.cameBackLater() > sentAgainBefore);
+                () -> stats.sentAgain() > sentAgainBefore);
         assertThat(store.get(id).orElseThrow().hash()).as("handed back while the object is still being hashed").isNull();
         while (System.nanoTime() - claimed < hashing.minusMillis(500).toNanos()) {
             var intruder = store.claim(uploaded.upload(), "second-worker-" + UUID.randomUUID());

@@ -102,7 +102,7 @@ class SqsConsumerTest {
                 .until(() -> consumer.stats().deleted() >= waits + 1 || !bodies(dlqUrl).isEmpty());
         assertThat(bodies(dlqUrl)).as("the dead-letter queue").isEmpty();
         assertThat(calls).hasValue(waits + 1);
-        assertThat(consumer.stats().cameBackLater()).isEqualTo(waits);
+        assertThat(consumer.stats().sentAgain()).isEqualTo(waits);
         assertThat(consumer.stats().failed()).isZero();
         assertThat(depth(queueUrl)).isZero();
     }
