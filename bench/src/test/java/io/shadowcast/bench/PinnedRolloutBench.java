@@ -59,6 +59,7 @@ class PinnedRolloutBench {
     private static final long[] LATENCIES = java.util.Arrays.stream(System.getProperty("bench.latencies", "20,100")
             .split(",")).mapToLong(Long::parseLong).toArray();
     private static final String BASELINE_JAR = System.getProperty("bench.baseline-jar", "");
+    private static final String BASELINE_SETUP = System.getProperty("bench.baseline-setup", "tuned");
     private static final int SEQUENTIAL_SAMPLE = 200;
     private static final String BUCKET = "shadowcast-artifacts";
     private static final String GROUP = "pinned";
@@ -126,7 +127,7 @@ class PinnedRolloutBench {
         }
         if (!BASELINE_JAR.isEmpty()) {
             // tuned: the settings an old sync writer needed; group, all-things: an earlier build with its defaults
-            setups.add(switch (System.getProperty("bench.baseline-setup", "tuned")) {
+            setups.add(switch (BASELINE_SETUP) {
                 case "tuned" -> new Setup("earlier build, tuned", Path.of(BASELINE_JAR),
                         Map.of("shadowcast.rollout.concurrency", "128", "http.maxConnections", "200"));
                 case "group" -> new Setup("earlier build, group", Path.of(BASELINE_JAR), Map.of(),
@@ -158,9 +159,9 @@ class PinnedRolloutBench {
                 runs.addAll(measure(new Setup("over quota, all things", JAR, Map.of()), simulator, 20, 2 * QUOTA));
             }
             if (ONLY_OVER_QUOTA && !BASELINE_JAR.isEmpty()) {
-                boolean allThings = "all-things".equals(System.getProperty("bench.baseline-setup"));
                 runs.addAll(measure(new Setup("over quota, earlier build", Path.of(BASELINE_JAR), Map.of(),
-                        allThings ? Map.of() : Map.of("shadowcast-thing-group", GROUP)), simulator, 20, 2 * QUOTA));
+                        "all-things".equals(BASELINE_SETUP) ? Map.of() : Map.of("shadowcast-thing-group", GROUP)),
+                        simulator, 20, 2 * QUOTA));
             }
         }
 
