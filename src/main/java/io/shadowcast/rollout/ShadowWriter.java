@@ -213,21 +213,21 @@ public class ShadowWriter {
                         .whenComplete((response, error) -> {
                             inFlight.observed(System.nanoTime() - sent);
                             if (error == null) {
-                                rate.onSuccess();
+                                rate.onSuccess(sent);
                                 outcome.complete(WriteResult.updated(thing, throttled));
                             } else {
-                                failed(Failures.cause(error));
+                                failed(Failures.cause(error), sent);
                             }
                         });
             } catch (RuntimeException e) {
-                failed(e);
+                failed(e, sent);
             }
         }
 
-        private void failed(Throwable e) {
+        private void failed(Throwable e, long sent) {
             if (isThrottling(e)) {
                 throttled++;
-                rate.onThrottled();
+                rate.onThrottled(sent);
             }
             if (isTransient(e) && retry.allows(retries + 1)) {
                 retries++;
