@@ -19,19 +19,6 @@ import java.util.function.LongSupplier;
  * (one cooldown long, counted as at least a full window at the current rate): a writer paced exactly at
  * the quota sees a throttled answer now and then, as requests bunch up on the way, and cutting the rate
  * for each would cost seconds of climbing back every time. Those few are retried like any other.
- *
- * <p>A cut by a fifth is a guess; the answers after it tell how far off it was. The requests that left in the
- * {@link #SAMPLE_NANOS} after the one whose throttled answer caused the cut are a sample: what the account
- * accepted of them, per second of their departures, is its quota as it stands for this writer, whatever the
- * writer sent (the ones leaving before the cut took hold count as much as those after). Once a later
- * request's answer shows the sample complete, a sample of at least {@link #SAMPLE_ANSWERS} answers whose
- * departures spread over half its time or more (a writer that kept sending, not one burst) and throttled
- * beyond {@link #SIGNIFICANT_SHARE} (the writer sent well above what was accepted) sets the rate to
- * {@link #BELOW_ACCEPTED} of the accepted rate, if that is lower than the cut left it, and never below
- * {@link #SAMPLE_FLOOR} of the rate the cut was made at: a sample judged wrong costs no more than that. A writer meeting the quota from far above (the first contact, the
- * rate still at a maximum twice the quota) thus comes down in one round trip and a sample instead of a cut
- * every cooldown; a throttled burst from a stall (departures at the quota before and after) judges the
- * accepted rate near the rate and changes nothing; the sample never raises the rate.
  */
 public final class AdaptiveRate {
 
@@ -41,14 +28,6 @@ public final class AdaptiveRate {
     static final double TOLERATED_SHARE = 0.01;
     /** The share of the rate the writes must use in the last window for the rate to count as what bounds them. */
     static final double BOUND_BY_RATE = 0.9;
-    /** The departures after a cut's throttled answer whose answers judge it, and the fewest answers that may. */
-    static final long SAMPLE_NANOS = 25_000_000L;
-    static final int SAMPLE_ANSWERS = 50;
-    /** How much later a departure's answer must be to tell that the sample's answers are in (they come about in order). */
-    static final long SAMPLE_COMPLETE_AFTER_NANOS = 10_000_000L;
-    static final double SIGNIFICANT_SHARE = 0.1;
-    static final double BELOW_ACCEPTED = 0.95;
-    static final double SAMPLE_FLOOR = 0.5;
 
     private final TokenBucket bucket;
     private final LongSupplier nanoClock;
@@ -62,16 +41,6 @@ public final class AdaptiveRate {
     private long windowStart;
     private long responses;
     private long throttled;
-    /** The sample after the last cut, while it is being collected: departures in [sampleFrom, sampleUntil). */
-    private boolean sampling;
-    private long sampleFrom;
-    private long sampleUntil;
-    private long sampleAnswers;
-    private long sampleAccepted;
-    private long sampleFirstDeparture;
-    private long sampleLastDeparture;
-    /** The rate the cut being judged was made at. */
-    private double cutFrom;
 
     public AdaptiveRate(TokenBucket bucket, double maxRate, LongSupplier nanoClock) {
         this.bucket = bucket;
@@ -94,12 +63,10 @@ public final class AdaptiveRate {
         return bucket.depart();
     }
 
-    /** A throttled answer to a request that left at {@code departedAt} (same clock). */
-    public synchronized void onThrottled(long departedAt) {
+    public synchronized void onThrottled() {
         long now = nanoClock.getAsLong();
         count(now);
         throttled++;
-        sample(departedAt, false);
         double expected = Math.max(responses, rate * COOLDOWN_NANOS / 1e9);
         if (throttled <= TOLERATED_SHARE * expected) {
             return;
@@ -110,14 +77,11 @@ public final class AdaptiveRate {
         decreased = true;
         lastDecrease = now;
         ceiling = rate;
-        startSample(departedAt);
         set(Math.max(minRate, rate * DECREASE));
     }
 
-    /** An accepted answer to a request that left at {@code departedAt} (same clock). */
-    public synchronized void onSuccess(long departedAt) {
+    public synchronized void onSuccess() {
         count(nanoClock.getAsLong());
-        sample(departedAt, true);
         if (rate >= maxRate) {
             return;
         }
@@ -130,45 +94,6 @@ public final class AdaptiveRate {
 
     public synchronized double rate() {
         return rate;
-    }
-
-    private void startSample(long from) {
-        sampling = true;
-        sampleFrom = from;
-        sampleUntil = from + Math.max(SAMPLE_NANOS, (long) (SAMPLE_ANSWERS / rate * 1e9));
-        sampleAnswers = 0;
-        sampleAccepted = 0;
-        sampleFirstDeparture = Long.MAX_VALUE;
-        sampleLastDeparture = Long.MIN_VALUE;
-        cutFrom = rate;
-    }
-
-    private void sample(long departedAt, boolean accepted) {
-        if (!sampling) {
-            return;
-        }
-        if (departedAt >= sampleUntil + SAMPLE_COMPLETE_AFTER_NANOS) {
-            sampling = false;
-            judgeCut();
-        } else if (departedAt >= sampleFrom && departedAt < sampleUntil) {
-            sampleAnswers++;
-            sampleAccepted += accepted ? 1 : 0;
-            sampleFirstDeparture = Math.min(sampleFirstDeparture, departedAt);
-            sampleLastDeparture = Math.max(sampleLastDeparture, departedAt);
-        }
-    }
-
-    /** Lowers the rate to just below what the account accepted of the sample, if it was throttled well above that. */
-    private void judgeCut() {
-        long span = sampleUntil - sampleFrom;
-        if (sampleAnswers < SAMPLE_ANSWERS || sampleLastDeparture - sampleFirstDeparture < span / 2
-                || sampleAnswers - sampleAccepted <= SIGNIFICANT_SHARE * sampleAnswers) {
-            return;
-        }
-        double judged = Math.max(BELOW_ACCEPTED * sampleAccepted / (span / 1e9), SAMPLE_FLOOR * cutFrom);
-        if (judged < rate) {
-            set(Math.max(minRate, judged));
-        }
     }
 
     /** One more response in the current window, which starts afresh every cooldown. */

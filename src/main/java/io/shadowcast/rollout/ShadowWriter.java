@@ -213,21 +213,21 @@ public class ShadowWriter {
                         .whenComplete((response, error) -> {
                             inFlight.observed(System.nanoTime() - sent);
                             if (error == null) {
-                                rate.onSuccess(sent);
+                                rate.onSuccess();
                                 outcome.complete(WriteResult.updated(thing, throttled));
                             } else {
-                                failed(Failures.cause(error), sent);
+                                failed(Failures.cause(error));
                             }
                         });
             } catch (RuntimeException e) {
-                failed(e, sent);
+                failed(e);
             }
         }
 
-        private void failed(Throwable e, long sent) {
+        private void failed(Throwable e) {
             if (isThrottling(e)) {
                 throttled++;
-                rate.onThrottled(sent);
+                rate.onThrottled();
             }
             if (isTransient(e) && retry.allows(retries + 1)) {
                 retries++;
