@@ -1,6 +1,7 @@
 package io.shadowcast.rollout;
 
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * AIMD control of a {@link TokenBucket}: throttled responses cut the rate by {@link #DECREASE}, at most
@@ -21,6 +22,8 @@ import java.util.function.LongSupplier;
  * for each would cost seconds of climbing back every time. Those few are retried like any other.
  */
 public final class AdaptiveRate {
+
+    private static final Logger LOG = Logger.getLogger(AdaptiveRate.class);
 
     static final double DECREASE = 0.8;
     static final double CLIMB_PER_SECOND = 0.05;
@@ -78,6 +81,8 @@ public final class AdaptiveRate {
         lastDecrease = now;
         ceiling = rate;
         set(Math.max(minRate, rate * DECREASE));
+        LOG.debugf("Shadow update rate cut from %.0f to %.0f/s: %d of %d answers in the last %d ms throttled", ceiling,
+                rate, throttled, responses, (now - windowStart) / 1_000_000);
     }
 
     public synchronized void onSuccess() {
