@@ -8,18 +8,24 @@ import java.util.function.LongSupplier;
  * theirs, so concurrent callers queue up in order instead of spinning; the bucket may go into debt by
  * as many tokens as there are waiting callers. Holds at most {@link #BURST_SECONDS} of rate as a burst, small
  * on purpose: the account quota on the other side is a token bucket too, and a large client burst
- * would be answered with throttling.
+ * would be answered with throttling. The writes come a page (250) or several pages at a time; with a
+ * burst of 50 ms of a rate above the quota (a {@code max-rate} not yet cut down to it), a page left at once
+ * and pages that came together met the account's bucket as one burst, though the writes were fewer than
+ * the quota on average. A burst of 5 ms spreads them at the rate and costs nothing: callers that come
+ * slower than the rate still get their tokens as they come.
  *
  * <p>A reserved slot may pass while the process stands still (a collection, its core busy with other
  * work): every request whose slot passed would then leave at once, a burst the process never meant and
  * the quota answers with throttling. So the bucket also keeps the departures to the rate: a request
- * about to leave calls {@link #depart()}, which lets it go while the departures are at most a burst ahead
- * of the rate, and otherwise gives it a new slot behind the ones reserved (its old slot is lost, as the
- * quota's own refill while nothing arrived is).
+ * about to leave calls {@link #depart()}, which lets it go while the departures are at most
+ * {@link #DEPARTURE_TOLERANCE_SECONDS} ahead of the rate (timers due together fire together), and
+ * otherwise gives it a new slot behind the ones reserved (its old slot is lost, as the quota's own
+ * refill while nothing arrived is).
  */
 public final class TokenBucket {
 
-    static final double BURST_SECONDS = 0.05;
+    static final double BURST_SECONDS = 0.005;
+    static final double DEPARTURE_TOLERANCE_SECONDS = 0.05;
     static final long USE_WINDOW_NANOS = 500_000_000L;
     private static final double NANOS_PER_SECOND = 1e9;
 
@@ -79,7 +85,7 @@ public final class TokenBucket {
     public synchronized long depart() {
         long now = nanoClock.getAsLong();
         double paidUntil = Math.max(departuresPaidUntil, now);
-        if (paidUntil - now > BURST_SECONDS * NANOS_PER_SECOND) {
+        if (paidUntil - now > DEPARTURE_TOLERANCE_SECONDS * NANOS_PER_SECOND) {
             return reserve();
         }
         departuresPaidUntil = paidUntil + NANOS_PER_SECOND / rate;

@@ -236,6 +236,59 @@ class AdaptiveRateTest {
         assertThat(accepted / seconds).as("accepted updates/s").isGreaterThanOrEqualTo(0.93 * quota);
     }
 
+    /**
+     * The quota's first contact as a rollout meets it: the rate still at a {@code max-rate} twice the quota
+     * (the rollout before was paced by its listing), the writes handed out as their pages are ready, here
+     * four pages of 250 together every third of a second (3,000 writes/s on average, below the quota), 20 ms
+     * round trips, a throttled write taking a new token. The writes must leave at the rate, not as pages
+     * come: the account's bucket (0.1 s of the quota) throttles what a cluster of pages at once exceeds.
+     * What is throttled is the rate's own excess over the quota until the first cuts (1,000 writes at twice
+     * the quota take 125 ms, in which the account accepts 900).
+     */
+    @Test
+    void pagesHandedOutTogetherLeaveAtTheRateAndTheAccountThrottlesLittleOfThem() {
+        double quota = 4_000;
+        long pagesEvery = 1_000 * MS / 3;
+        AtomicLong now = new AtomicLong(0);
+        AdaptiveRate writer = new AdaptiveRate(new TokenBucket(2 * quota, now::get), 2 * quota, now::get);
+        AccountQuota account = new AccountQuota(quota);
+        // {due time, 0 = its token is due, 1 = an accepted response, 2 = a throttled response, 3 = pages ready}
+        PriorityQueue<long[]> events = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        for (int pages = 0; pages < 30; pages++) { // ten seconds
+            events.add(new long[] {pages * pagesEvery, 3});
+        }
+        long accepted = 0;
+        long throttled = 0;
+        while (!events.isEmpty()) {
+            long[] event = events.poll();
+            long at = event[0];
+            now.set(at);
+            if (event[1] == 3) {
+                for (int write = 0; write < 4 * 250; write++) {
+                    events.add(new long[] {at + writer.reserve(), 0});
+                }
+            } else if (event[1] == 0) {
+                long wait = writer.depart();
+                if (wait > 0) {
+                    events.add(new long[] {at + wait, 0});
+                    continue;
+                }
+                boolean ok = account.accepts(at);
+                events.add(new long[] {at + 20 * MS, ok ? 1 : 2});
+                accepted += ok ? 1 : 0;
+                throttled += ok ? 0 : 1;
+            } else if (event[1] == 1) {
+                writer.onSuccess();
+            } else {
+                writer.onThrottled();
+                events.add(new long[] {at + writer.reserve(), 0});
+            }
+        }
+        assertThat(accepted).isEqualTo(30 * 4 * 250);
+        // 3 % when a burst of the bucket was 50 ms of the rate: a page left at once
+        assertThat((double) throttled / (accepted + throttled)).as("throttled share").isLessThanOrEqualTo(0.015);
+    }
+
     /** The account's bucket as AWS keeps it: the quota a second, 0.1 s of it as a burst, counted as requests arrive. */
     private static final class AccountQuota {
 

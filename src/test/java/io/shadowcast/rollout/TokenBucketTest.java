@@ -13,26 +13,26 @@ class TokenBucketTest {
 
     @Test
     void burstIsFreeThenTokensComeAtTheRate() {
-        TokenBucket bucket = new TokenBucket(100, clock::get); // burst 5, then one every 10 ms
+        TokenBucket bucket = new TokenBucket(1000, clock::get); // burst 5 (5 ms), then one every ms
 
         for (int i = 0; i < 5; i++) {
             assertThat(bucket.reserve()).as("burst token %d", i).isZero();
         }
-        assertThat(bucket.reserve()).isEqualTo(10 * MS);
-        assertThat(bucket.reserve()).isEqualTo(20 * MS);
-        assertThat(bucket.reserve()).isEqualTo(30 * MS);
+        assertThat(bucket.reserve()).isEqualTo(1 * MS);
+        assertThat(bucket.reserve()).isEqualTo(2 * MS);
+        assertThat(bucket.reserve()).isEqualTo(3 * MS);
     }
 
     @Test
     void waitingCallersAreServedInOrderAndTimeRepaysTheDebt() {
-        TokenBucket bucket = new TokenBucket(1000, clock::get); // burst 50
+        TokenBucket bucket = new TokenBucket(10_000, clock::get); // burst 50
         for (int i = 0; i < 50; i++) {
             bucket.reserve();
         }
-        assertThat(bucket.reserve()).isEqualTo(1 * MS);
+        assertThat(bucket.reserve()).isEqualTo(MS / 10);
 
-        clock.addAndGet(1 * MS); // the waiter's token is now due, nothing spare
-        assertThat(bucket.reserve()).isEqualTo(1 * MS);
+        clock.addAndGet(MS / 10); // the waiter's token is now due, nothing spare
+        assertThat(bucket.reserve()).isEqualTo(MS / 10);
 
         clock.addAndGet(1_000 * MS); // a long pause refills only up to the burst
         for (int i = 0; i < 50; i++) {
@@ -43,7 +43,7 @@ class TokenBucketTest {
 
     @Test
     void sustainedRateMatchesTheConfiguredRate() {
-        TokenBucket bucket = new TokenBucket(200, clock::get);
+        TokenBucket bucket = new TokenBucket(2_000, clock::get);
         long start = clock.get();
         int granted = 0;
         // a caller that sleeps exactly as told, for one simulated second
@@ -51,7 +51,7 @@ class TokenBucketTest {
             clock.addAndGet(bucket.reserve());
             granted++;
         }
-        assertThat(granted).isBetween(200, 211); // 200 per second plus the burst of 10
+        assertThat(granted).isBetween(2_000, 2_011); // 2,000 per second plus the burst of 10
     }
 
     @Test
@@ -69,7 +69,7 @@ class TokenBucketTest {
 
     @Test
     void slotsThatPassedWhileTheProcessStoodStillLeaveAsOneBurstAtMostAndTheRestTakeNewSlots() {
-        TokenBucket bucket = new TokenBucket(1000, clock::get); // burst 50: one every ms
+        TokenBucket bucket = new TokenBucket(1000, clock::get); // one every ms, departures at most 50 ms ahead
         long[] due = new long[400];
         for (int i = 0; i < due.length; i++) {
             due[i] = clock.get() + bucket.reserve();
@@ -91,7 +91,7 @@ class TokenBucketTest {
                 latestWait = wait;
             }
         }
-        assertThat(sentAtOnce).as("the burst the bucket allows, not the 150 that were due").isBetween(50, 51);
+        assertThat(sentAtOnce).as("the 50 ms ahead the departures may get, not the 150 that were due").isBetween(50, 51);
         assertThat(latestWait).as("the 99 held back wait behind the 150 slots still reserved")
                 .isBetween(240 * MS, 260 * MS);
     }
