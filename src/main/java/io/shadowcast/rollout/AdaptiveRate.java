@@ -16,6 +16,17 @@ import org.jboss.logging.Logger;
  * up to the maximum would meet the quota at full height the moment the pages come quickly. Up to the rate
  * of the last cut they raise it either way: that much was sent before.
  *
+ * <p>The first cut starts from what the writes used, when that is below the rate: the responses of the
+ * current window per second, once the window is {@link #USE_MEASURED_AFTER_NANOS} old, and no less than
+ * {@link #FIRST_CUT_FLOOR} of the rate (a window that began with a rollout may have seen few writes yet).
+ * Before it, throttling never met the rate, and a rate above what the writes use holds none of them back,
+ * nor does a fifth less of it: a rate still at an over-quota maximum (the writes coming as their pages are
+ * ready, at more than the quota and less than the rate) took a cut every cooldown, a second or more of a
+ * fifth of the writes throttled, before the cuts reached the writes at all. Later cuts start from the rate,
+ * which has been where throttling began: throttling that does not follow the rate (a limit other than the
+ * account's, writes waiting out their retries) would compound cuts from ever fewer writes used. The rate a
+ * cut starts from is also where the climb stops unless the rate bounds the writes.
+ *
  * <p>Throttling is a signal only above {@link #TOLERATED_SHARE} of the responses of the current window
  * (one cooldown long, counted as at least a full window at the current rate): a writer paced exactly at
  * the quota sees a throttled answer now and then, as requests bunch up on the way, and cutting the rate
@@ -31,6 +42,10 @@ public final class AdaptiveRate {
     static final double TOLERATED_SHARE = 0.01;
     /** The share of the rate the writes must use in the last window for the rate to count as what bounds them. */
     static final double BOUND_BY_RATE = 0.9;
+    /** How long the window must have run for its responses per second to tell what the writes use. */
+    static final long USE_MEASURED_AFTER_NANOS = 100_000_000L;
+    /** The first cut starts from what the writes used, but at most from this share of the rate. */
+    static final double FIRST_CUT_FLOOR = 0.5;
 
     private final TokenBucket bucket;
     private final LongSupplier nanoClock;
@@ -77,12 +92,17 @@ public final class AdaptiveRate {
         if (decreased && now - lastDecrease < COOLDOWN_NANOS) {
             return;
         }
+        long elapsed = now - windowStart;
+        boolean first = !decreased && elapsed >= USE_MEASURED_AFTER_NANOS;
+        double used = first ? responses / (elapsed / 1e9) : rate;
         decreased = true;
         lastDecrease = now;
-        ceiling = rate;
-        set(Math.max(minRate, rate * DECREASE));
-        LOG.debugf("Shadow update rate cut from %.0f to %.0f/s: %d of %d answers in the last %d ms throttled", ceiling,
-                rate, throttled, responses, (now - windowStart) / 1_000_000);
+        double before = rate;
+        ceiling = Math.min(rate, Math.max(used, FIRST_CUT_FLOOR * rate));
+        set(Math.max(minRate, ceiling * DECREASE));
+        LOG.debugf("Shadow update rate cut from %.0f to %.0f/s%s: %d of %d answers in the last %d ms throttled", before,
+                rate, first ? String.format(" (first cut, from the %.0f/s the writes used)", used) : "", throttled,
+                responses, elapsed / 1_000_000);
     }
 
     public synchronized void onSuccess() {
