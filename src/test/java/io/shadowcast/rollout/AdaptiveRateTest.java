@@ -206,14 +206,8 @@ class AdaptiveRateTest {
             }
             now.set(at);
             if (event[1] == 0) {
-                long wait = writer.depart();
-                if (wait > 0) {
-                    events.add(new long[] {at + wait, 0});
-                    continue;
-                }
-                boolean ok = account.accepts(at);
-                events.add(new long[] {at + 100 * MS, ok ? 1 : 2});
-                if (at >= measuredFrom) {
+                Boolean ok = leave(writer, account, events, at, 100 * MS);
+                if (ok != null && at >= measuredFrom) {
                     accepted += ok ? 1 : 0;
                     throttled += ok ? 0 : 1;
                 }
@@ -295,15 +289,11 @@ class AdaptiveRateTest {
                     events.add(new long[] {at + writer.reserve(), 0});
                 }
             } else if (event[1] == 0) {
-                long wait = writer.depart();
-                if (wait > 0) {
-                    events.add(new long[] {at + wait, 0});
-                    continue;
+                Boolean ok = leave(writer, account, events, at, 20 * MS);
+                if (ok != null) {
+                    accepted += ok ? 1 : 0;
+                    throttled += ok ? 0 : 1;
                 }
-                boolean ok = account.accepts(at);
-                events.add(new long[] {at + 20 * MS, ok ? 1 : 2});
-                accepted += ok ? 1 : 0;
-                throttled += ok ? 0 : 1;
             } else if (event[1] == 1) {
                 writer.onSuccess();
             } else {
@@ -312,6 +302,23 @@ class AdaptiveRateTest {
             }
         }
         return new long[] {accepted, throttled};
+    }
+
+    /**
+     * A write whose token is due in an event simulation ({due time, kind}: 0 a token due, 1 an accepted and 2
+     * a throttled answer): it leaves, its answer due a round trip later, and this says whether the account
+     * accepted it; or it is held back and takes a new token, and this returns null.
+     */
+    private static Boolean leave(AdaptiveRate writer, AccountQuota account, PriorityQueue<long[]> events, long at,
+            long roundTrip) {
+        long wait = writer.depart();
+        if (wait > 0) {
+            events.add(new long[] {at + wait, 0});
+            return null;
+        }
+        boolean ok = account.accepts(at);
+        events.add(new long[] {at + roundTrip, ok ? 1 : 2});
+        return ok;
     }
 
     private static double throttledShare(long[] outcome) {
