@@ -44,7 +44,7 @@ public final class AdaptiveRate {
     static final double BOUND_BY_RATE = 0.9;
     /** How long the window must have run for its responses per second to tell what the writes use. */
     static final long USE_MEASURED_AFTER_NANOS = 100_000_000L;
-    /** The first cut starts from what the writes used, but at most from this share of the rate. */
+    /** The first cut starts from what the writes used, but from no less than this share of the rate. */
     static final double FIRST_CUT_FLOOR = 0.5;
 
     private final TokenBucket bucket;

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * would be answered with throttling. The writes come a page (250) or several pages at a time; with a
  * burst of 50 ms of a rate above the quota (a {@code max-rate} not yet cut down to it), a page left at once
  * and pages that came together met the account's bucket as one burst, though the writes were fewer than
- * the quota on average. A burst of 5 ms spreads them at the rate and costs nothing: callers that come
- * slower than the rate still get their tokens as they come.
+ * the quota on average. A burst of 5 ms spreads them at the rate and costs no throughput: writes that
+ * come slower than the rate on average all leave, only spread over the milliseconds the rate gives them.
  *
  * <p>A reserved slot may pass while the process stands still (a collection, its core busy with other
  * work): every request whose slot passed would then leave at once, a burst the process never meant and
