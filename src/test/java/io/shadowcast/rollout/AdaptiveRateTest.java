@@ -250,16 +250,16 @@ class AdaptiveRateTest {
     /**
      * The quota's first contact as the benchmark's all-things rollout met it: pages come faster than the
      * quota (a page of 250 every 50 ms: 5,000 writes/s) but slower than the rate (twice the quota). A cut of
-     * the rate by a fifth, from 8,000 to 6,400/s, holds back none of these writes; the cuts must start from
-     * what the writes used, or the account throttles a fifth of them for the second or more that a cut every
-     * 500 ms takes to reach them; then at most 2 % of the rollout's requests are throttled, the over-quota
-     * benchmark's bound.
+     * the rate by a fifth, from 8,000 to 6,400/s, holds back none of these writes; the first cut must start
+     * from what the writes used, or the account throttles a fifth of them for the second or more that a cut
+     * every 500 ms takes to reach them; then at most 2 % of the rollout's requests are throttled, the
+     * over-quota benchmark's bound.
      */
     @Test
     void pagesFasterThanTheQuotaButSlowerThanTheRateAreCutFromWhatTheyUsed() {
         long[] outcome = firstContact(1, 50 * MS, 120);
         assertThat(outcome[0]).isEqualTo(120 * 250);
-        // 8.1 % when every cut started from the rate
+        // 8.1 % when the first cut started from the rate
         assertThat(throttledShare(outcome)).as("throttled share").isLessThanOrEqualTo(0.02);
     }
 
