@@ -72,6 +72,8 @@ public class RolloutStore {
     private static final String PAGES = "pages";
     private static final String CHECKPOINT = "checkpoint";
     static final String OWNER = "owner";
+    /** Tries of an owned update whose condition failed while the rollout is running and still ours. */
+    private static final int OWNED_UPDATE_ATTEMPTS = 3;
     private static final String LEASE_UNTIL = "leaseUntil";
     private static final String EVENT_TIME = "eventTime";
     private static final String SEQUENCER = "sequencer";
@@ -611,17 +613,29 @@ public class RolloutStore {
         names.put("#lease", LEASE_UNTIL);
         values.put(":me", s(owner));
         values.put(":running", s(RolloutStatus.RUNNING.name()));
-        values.put(":until", n(clock.millis() + leaseMillis));
-        try {
-            update(id, set + ", #lease = :until" + remove, "#owner = :me AND #status = :running", names, values);
-            return Ownership.OWNED;
-        } catch (ConditionalCheckFailedException e) {
-            RolloutRecord current = get(id).orElse(null);
-            if (current != null && current.status() == RolloutStatus.CANCELLED) {
-                return Ownership.CANCELLED;
+        for (int attempt = 1; ; attempt++) {
+            values.put(":until", n(clock.millis() + leaseMillis));
+            try {
+                update(id, set + ", #lease = :until" + remove, "#owner = :me AND #status = :running", names, values);
+                return Ownership.OWNED;
+            } catch (ConditionalCheckFailedException e) {
+                var item = dynamo.getItem(r -> r.tableName(table).key(key(id)).consistentRead(true)
+                        .projectionExpression("#owner, #status").expressionAttributeNames(Map.of("#owner", OWNER,
+                                "#status", STATUS))).item();
+                String status = item == null || !item.containsKey(STATUS) ? null : item.get(STATUS).s();
+                if (RolloutStatus.CANCELLED.name().equals(status)) {
+                    return Ownership.CANCELLED;
+                }
+                if (RolloutStatus.PAUSED.name().equals(status)) {
+                    return Ownership.PAUSED;
+                }
+                // running and still ours: a pause and a resume came between the update and this read
+                boolean ours = RolloutStatus.RUNNING.name().equals(status) && item.containsKey(OWNER)
+                        && owner.equals(item.get(OWNER).s());
+                if (!ours || attempt == OWNED_UPDATE_ATTEMPTS) {
+                    return Ownership.LOST;
+                }
             }
-            boolean paused = current != null && current.status() == RolloutStatus.PAUSED;
-            return paused ? Ownership.PAUSED : Ownership.LOST;
         }
     }
 
