@@ -100,9 +100,11 @@ public final class AdaptiveRate {
         double before = rate;
         ceiling = Math.min(rate, Math.max(used, FIRST_CUT_FLOOR * rate));
         set(Math.max(minRate, ceiling * DECREASE));
-        LOG.debugf("Shadow update rate cut from %.0f to %.0f/s%s: %d of %d answers in the last %d ms throttled", before,
-                rate, first ? String.format(" (first cut, from the %.0f/s the writes used)", used) : "", throttled,
-                responses, elapsed / 1_000_000);
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("Shadow update rate cut from %.0f to %.0f/s%s: %d of %d answers in the last %d ms throttled",
+                    before, rate, first ? String.format(" (first cut, from the %.0f/s the writes used)", used) : "",
+                    throttled, responses, elapsed / 1_000_000);
+        }
     }
 
     public synchronized void onSuccess() {
