@@ -72,8 +72,6 @@ public class RolloutStore {
     private static final String PAGES = "pages";
     private static final String CHECKPOINT = "checkpoint";
     static final String OWNER = "owner";
-    /** Tries of an owned update whose condition failed while the rollout is running and still ours. */
-    private static final int OWNED_UPDATE_ATTEMPTS = 3;
     private static final String LEASE_UNTIL = "leaseUntil";
     private static final String EVENT_TIME = "eventTime";
     private static final String SEQUENCER = "sequencer";
@@ -98,6 +96,8 @@ public class RolloutStore {
      * the write); then the table's TTL deletes it. Rollout records carry no expiry and stay.
      */
     static final Duration HARM_MARKER_RETENTION = Duration.ofDays(30);
+    /** Tries of an owned update whose condition failed while the rollout is running and still ours. */
+    private static final int OWNED_UPDATE_ATTEMPTS = 3;
 
     /** The outcome of trying to take a rollout on. */
     public sealed interface Claim {

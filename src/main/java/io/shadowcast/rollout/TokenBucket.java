@@ -38,7 +38,7 @@ public final class TokenBucket {
     private long useWindowStart;
     private long departedInWindow;
     private double lastWindowUse;
-    /** When the departures so far would all have left at the rate: at most a burst ahead of now. */
+    /** When the departures so far would all have left at the rate: at most the departure tolerance ahead of now. */
     private double departuresPaidUntil;
 
     /** @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime} outside tests) */
